@@ -1,0 +1,1 @@
+"""Threadsmith: a local-first workbench for conversational fine-tuning datasets."""

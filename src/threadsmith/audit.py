@@ -1,0 +1,233 @@
+"""The audit facade: read dataset files, run the checks, optionally write a fixed copy.
+
+This is the library call behind ``threadsmith audit``. It streams: memory holds the findings
+and what dataset-level checks need, never the dataset itself.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from threadsmith.checks import EntryRef, Runner, build_checks
+from threadsmith.config import Config
+from threadsmith.errors import InputNotFound, UserError
+from threadsmith.formats import DATASET_SUFFIXES, read_file, write_jsonl
+from threadsmith.model import Conversation, Finding, FixSafety, RecordProblem, Severity
+
+#: ``progress(path, bytes_done, bytes_total)`` is called now and then while a file is read.
+ProgressCallback = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class AuditSummary:
+    """Counts that describe one audit run (the ``summary`` object of the JSON contract)."""
+
+    files: tuple[str, ...]
+    records: int
+    conversations: int
+    unreadable: int
+    findings: int
+    by_severity: dict[str, int]
+    by_family: dict[str, int]
+    by_code: dict[str, int]
+    fixable: int
+    unsafe_fixable: int
+    fixes_applied: int
+    dropped: int
+    output: str | None
+    written: int | None
+    fail_on: str
+    failed: bool
+    seconds: float
+    checks: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        """The summary as the JSON contract spells it (docs/audit-json.md)."""
+        return {
+            "files": list(self.files),
+            "records": self.records,
+            "conversations": self.conversations,
+            "unreadable_records": self.unreadable,
+            "findings": self.findings,
+            "by_severity": self.by_severity,
+            "by_family": self.by_family,
+            "by_code": self.by_code,
+            "fixable": self.fixable,
+            "unsafe_fixable": self.unsafe_fixable,
+            "fixes_applied": self.fixes_applied,
+            "dropped": self.dropped,
+            "output": self.output,
+            "written": self.written,
+            "fail_on": self.fail_on,
+            "failed": self.failed,
+            "seconds": round(self.seconds, 3),
+            "checks": list(self.checks),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AuditReport:
+    """Findings in file order plus the summary."""
+
+    findings: tuple[Finding, ...]
+    summary: AuditSummary
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"findings": [...], "summary": {...}}``: the audit JSON contract."""
+        return {"findings": [f.to_dict() for f in self.findings], "summary": self.summary.to_dict()}
+
+    @property
+    def exit_code(self) -> int:
+        """0 when nothing reaches the fail level, 1 otherwise."""
+        return 1 if self.summary.failed else 0
+
+
+def expand_paths(paths: Sequence[str | os.PathLike[str]]) -> list[str]:
+    """Files as given, folders expanded to the dataset files inside them (sorted)."""
+    out: list[str] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(str(p) for p in path.rglob("*") if p.is_file() and p.name.lower().endswith(DATASET_SUFFIXES))
+            if not found:
+                raise InputNotFound(f"The folder {path} holds no dataset files ({', '.join(DATASET_SUFFIXES)}).")
+            out += found
+        elif path.is_file():
+            out.append(str(path))
+        else:
+            raise InputNotFound(f"No such file or folder: {path}")
+    if not out:
+        raise InputNotFound("No input files given.", hint="Pass one or more dataset files or folders.")
+    return out
+
+
+def default_output(path: str) -> str:
+    """Where ``--fix`` writes when no output is given: ``name.fixed.jsonl`` beside the input."""
+    p = Path(path)
+    stem = p.name.split(".", 1)[0]
+    return str(p.with_name(f"{stem}.fixed.jsonl"))
+
+
+def audit(
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    config: Config | None = None,
+    fix: bool = False,
+    unsafe_fixes: bool = False,
+    output: str | os.PathLike[str] | None = None,
+    progress: ProgressCallback | None = None,
+) -> AuditReport:
+    """Audit dataset files; with ``fix``, write a fixed copy to ``output`` (inputs are never modified)."""
+    started = time.perf_counter()
+    config = config or Config()
+    files = expand_paths(paths)
+    fix = fix or unsafe_fixes
+    target = _output_path(files, output, fix)
+    runner = Runner(build_checks(config.select, config.ignore, config.checks), fix=fix, unsafe_fixes=unsafe_fixes)
+    state = _RunState()
+    entries = _entries(files, runner, config, state, progress)
+    written = None
+    if target is not None:
+        written = write_jsonl(entries, target).records
+    else:
+        for _ in entries:
+            pass
+    findings = state.findings + runner.finish()
+    order = {path: i for i, path in enumerate(files)}
+    findings.sort(key=lambda f: (order.get(f.path, len(order)), f.entry_index if f.entry_index is not None else 1 << 62,
+                                 f.message_index if f.message_index is not None else -1, f.code))
+    summary = _summarize(findings, files, state, config, target, written, time.perf_counter() - started, runner)
+    return AuditReport(tuple(findings), summary)
+
+
+@dataclass(slots=True)
+class _RunState:
+    records: int = 0
+    conversations: int = 0
+    unreadable: int = 0
+    fixes_applied: int = 0
+    dropped: int = 0
+    findings: list[Finding] = field(default_factory=list)
+
+
+def _entries(
+    files: list[str], runner: Runner, config: Config, state: _RunState, progress: ProgressCallback | None,
+) -> Iterator[Conversation]:
+    for path in files:
+        total = os.path.getsize(path)
+        report = (lambda done, p=path, t=total: progress(p, done, t)) if progress else None
+        for item in read_file(path, role_map=config.roles, progress=report):
+            state.records += 1
+            if isinstance(item, RecordProblem):
+                state.unreadable += 1
+                finding = runner.problem_finding(item)
+                if finding is not None:
+                    state.findings.append(finding)
+                continue
+            state.conversations += 1
+            result = runner.process(item)
+            state.fixes_applied += result.fixes_applied
+            if result.conversation is None:
+                state.dropped += 1
+                continue
+            if runner.fix and runner.drops(result.summaries):
+                state.fixes_applied += 1
+                state.dropped += 1
+                continue
+            state.findings += result.findings
+            source = item.source
+            runner.observe(result.summaries, EntryRef(source.path, source.index, item.id, source.line))
+            yield result.conversation
+        if progress:
+            progress(path, total, total)
+
+
+def _output_path(files: list[str], output: str | os.PathLike[str] | None, fix: bool) -> str | None:
+    if output is None:
+        if not fix:
+            return None
+        if len(files) > 1:
+            raise UserError("--fix with several inputs needs one output file.", hint="Add -o FIXED.jsonl.")
+        output = default_output(files[0])
+    target = os.path.abspath(os.fspath(output))
+    if any(os.path.abspath(f) == target for f in files):
+        raise UserError(f"Refusing to overwrite the input {output}; threadsmith never modifies inputs in place.",
+                        hint="Choose another output path with -o.")
+    return target
+
+
+def _summarize(
+    findings: list[Finding], files: list[str], state: _RunState, config: Config,
+    target: str | None, written: int | None, seconds: float, runner: Runner,
+) -> AuditSummary:
+    severities = Counter(f.severity.value for f in findings)
+    fixable = sum(1 for f in findings if f.fix is not None and f.fix.safety is FixSafety.SAFE)
+    unsafe = sum(1 for f in findings if f.fix is not None and f.fix.safety is FixSafety.UNSAFE)
+    threshold = None if config.fail_on == "never" else Severity(config.fail_on).rank
+    failed = threshold is not None and any(f.severity.rank >= threshold for f in findings)
+    return AuditSummary(
+        files=tuple(files),
+        records=state.records,
+        conversations=state.conversations,
+        unreadable=state.unreadable,
+        findings=len(findings),
+        by_severity={s.value: severities.get(s.value, 0) for s in Severity},
+        by_family=dict(Counter(f.family.value for f in findings).most_common()),
+        by_code=dict(sorted(Counter(f.code for f in findings).items())),
+        fixable=fixable,
+        unsafe_fixable=unsafe,
+        fixes_applied=state.fixes_applied,
+        dropped=state.dropped,
+        output=target,
+        written=written,
+        fail_on=config.fail_on,
+        failed=failed,
+        seconds=seconds,
+        checks=tuple(runner.checks.codes),
+    )

@@ -1,0 +1,123 @@
+"""What a check is: a code, a name, a family, a severity, a docstring, and an optional fix.
+
+Two scopes, as in datatrove's filter / filter_batch:
+
+* :class:`ConversationCheck` is a pure function of one conversation (it streams).
+* :class:`DatasetCheck` turns each conversation into a small mergeable summary, observes the
+  summaries, and decides at the end (duplicates, variation, contradictions).
+
+:class:`RecordCheck` documents one kind of unreadable record; the readers report those.
+
+A check's docstring has four sections, ``What it does:``, ``Why it matters:``, ``Example:``
+and ``Fix:``; ``threadsmith explain CODE`` prints it and docs/checks.md is generated from it.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar, NamedTuple
+
+from threadsmith.model import Conversation, Family, Fix, FixSafety, ProblemKind, Severity
+
+
+class Hit(NamedTuple):
+    """A check's raw report about one conversation; the runner locates it into a Finding."""
+
+    message_index: int | None
+    message: str
+    #: False when this particular hit has no fix even though the check has one.
+    fixable: bool = True
+
+
+class EntryRef(NamedTuple):
+    """Where an entry is, kept by dataset checks so they can report it at the end."""
+
+    path: str | None
+    entry_index: int | None
+    entry_id: str | None
+    line: int | None
+
+
+class DatasetHit(NamedTuple):
+    """A dataset check's report: about one entry (``ref``), or the whole dataset (``ref=None``)."""
+
+    ref: EntryRef | None
+    message: str
+    message_index: int | None = None
+    fixable: bool = True
+
+
+class Check:
+    """Base of every check. Subclasses set the class attributes and write the docstring."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    family: ClassVar[Family]
+    severity: ClassVar[Severity]
+    #: None when the check has no fix.
+    fix_safety: ClassVar[FixSafety | None] = None
+    #: One short phrase saying what the fix does ("strip the whitespace").
+    fix_description: ClassVar[str | None] = None
+    #: Tunable thresholds and their documented defaults; configuration may override them.
+    defaults: ClassVar[Mapping[str, Any]] = {}
+
+    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+        merged = dict(self.defaults)
+        merged.update(options or {})
+        self.options = merged
+
+    @classmethod
+    def fix_info(cls) -> Fix | None:
+        """The fix as findings show it, or None."""
+        if cls.fix_safety is None or cls.fix_description is None:
+            return None
+        return Fix(cls.fix_description, cls.fix_safety)
+
+    @classmethod
+    def doc(cls) -> str:
+        """The check's documentation (its cleaned docstring)."""
+        return inspect.cleandoc(cls.__doc__ or "")
+
+    @classmethod
+    def summary(cls) -> str:
+        """The first line of the documentation."""
+        return cls.doc().split("\n", 1)[0]
+
+
+class ConversationCheck(Check):
+    """A check that looks at one conversation at a time."""
+
+    def check(self, conversation: Conversation) -> Iterable[Hit]:
+        """Every problem of this kind in the conversation."""
+        raise NotImplementedError
+
+    def fix(self, conversation: Conversation) -> Conversation | None:
+        """The conversation with every problem of this kind fixed (None drops it)."""
+        raise NotImplementedError
+
+
+class DatasetCheck(Check):
+    """A check over the whole dataset, built from one small summary per conversation."""
+
+    def summarize(self, conversation: Conversation) -> Any:
+        """A small, picklable summary of one conversation (may run in a worker process)."""
+        raise NotImplementedError
+
+    def observe(self, summary: Any, ref: EntryRef) -> None:
+        """Take one conversation's summary into account."""
+        raise NotImplementedError
+
+    def finish(self) -> Iterable[DatasetHit]:
+        """The findings, once every conversation was observed."""
+        raise NotImplementedError
+
+    def drops(self, summary: Any) -> bool:
+        """With this check's fix on: True when the conversation should be left out (called before observe)."""
+        return False
+
+
+class RecordCheck(Check):
+    """Documents one kind of record the readers could not turn into a conversation."""
+
+    kind: ClassVar[ProblemKind]

@@ -1,0 +1,211 @@
+"""Running checks: per conversation, with fixes, and dataset-wide summaries.
+
+The runner never raises for a check's bug: a check that crashes on an entry becomes a
+finding under that check's code, and the run goes on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from threadsmith.checks.base import Check, ConversationCheck, DatasetCheck, DatasetHit, EntryRef, Hit, RecordCheck
+from threadsmith.checks.registry import all_checks, resolve
+from threadsmith.model import Conversation, Finding, FixSafety, ProblemKind, RecordProblem, Severity
+
+#: How many fix-and-recheck rounds one conversation may take before the runner stops fixing.
+MAX_FIX_ROUNDS = 8
+
+
+@dataclass(slots=True)
+class CheckSet:
+    """The selected checks, instantiated with their options."""
+
+    conversation: list[ConversationCheck]
+    dataset: list[DatasetCheck]
+    record: dict[ProblemKind, type[RecordCheck]]
+
+    @property
+    def codes(self) -> list[str]:
+        """Every selected code, sorted."""
+        classes: list[type[Check]] = [type(c) for c in self.conversation + self.dataset]
+        classes += list(self.record.values())
+        return sorted(c.code for c in classes)
+
+
+def build_checks(
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    options: Mapping[str, Mapping[str, Any]] | None = None,
+) -> CheckSet:
+    """Instantiate the checks chosen by ``select`` (default: all) minus ``ignore``."""
+    chosen = resolve(select) if select else {c.code for c in all_checks()}
+    chosen -= resolve(ignore) if ignore else set()
+    options = options or {}
+    conversation: list[ConversationCheck] = []
+    dataset: list[DatasetCheck] = []
+    record: dict[ProblemKind, type[RecordCheck]] = {}
+    for cls in all_checks():
+        if cls.code not in chosen:
+            continue
+        opts = options.get(cls.code) or options.get(cls.name) or {}
+        if issubclass(cls, RecordCheck):
+            record[cls.kind] = cls
+        elif issubclass(cls, ConversationCheck):
+            conversation.append(cls(opts))
+        elif issubclass(cls, DatasetCheck):
+            dataset.append(cls(opts))
+    return CheckSet(conversation, dataset, record)
+
+
+@dataclass(slots=True)
+class EntryResult:
+    """What checking (and maybe fixing) one conversation produced."""
+
+    conversation: Conversation | None
+    findings: list[Finding]
+    summaries: list[Any]
+    fixes_applied: int = 0
+    dropped: bool = False
+
+
+@dataclass(slots=True)
+class Runner:
+    """Runs a :class:`CheckSet` over conversations, optionally fixing them."""
+
+    checks: CheckSet
+    fix: bool = False
+    unsafe_fixes: bool = False
+    _dataset_fixing: list[bool] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._dataset_fixing = [self._may_fix(type(c)) for c in self.checks.dataset]
+
+    def _may_fix(self, cls: type[Check]) -> bool:
+        if not self.fix or cls.fix_safety is None:
+            return False
+        return cls.fix_safety is FixSafety.SAFE or self.unsafe_fixes
+
+    def problem_finding(self, problem: RecordProblem) -> Finding | None:
+        """The finding for a record the readers could not read (None when its check is off)."""
+        cls = self.checks.record.get(problem.kind)
+        if cls is None:
+            return None
+        return Finding(
+            cls.code, cls.name, cls.family, cls.severity, problem.detail, problem.path, problem.index,
+            problem.record_id, problem.message_index, problem.line, problem.column, None,
+        )
+
+    def process(self, conversation: Conversation) -> EntryResult:
+        """Check one conversation (fixing it first when fixing is on) and summarize it."""
+        applied = 0
+        if self.fix:
+            conversation, applied, crashed = self._fix(conversation)
+            if conversation is None:
+                return EntryResult(None, [], [], applied, dropped=True)
+        else:
+            crashed = []
+        findings = crashed + self.findings(conversation)
+        summaries = [self._summarize(check, conversation, findings) for check in self.checks.dataset]
+        return EntryResult(conversation, findings, summaries, applied)
+
+    def findings(self, conversation: Conversation) -> list[Finding]:
+        """Every finding of the per-conversation checks."""
+        out: list[Finding] = []
+        for check in self.checks.conversation:
+            try:
+                hits = list(check.check(conversation))
+            except Exception as exc:  # a check's bug must not stop the audit
+                out.append(self._crash(check, conversation, "check", exc))
+                continue
+            for hit in hits:
+                out.append(self._finding(check, conversation, hit))
+        return out
+
+    def _fix(self, conversation: Conversation) -> tuple[Conversation | None, int, list[Finding]]:
+        applied = 0
+        crashed: list[Finding] = []
+        broken: set[str] = set()
+        for _ in range(MAX_FIX_ROUNDS):
+            changed = False
+            for check in self.checks.conversation:
+                if check.code in broken or not self._may_fix(type(check)):
+                    continue
+                try:
+                    count = sum(1 for hit in check.check(conversation) if hit.fixable)
+                    if not count:
+                        continue
+                    fixed = check.fix(conversation)
+                except Exception as exc:  # a fix's bug leaves the entry as it was
+                    broken.add(check.code)
+                    crashed.append(self._crash(check, conversation, "fix", exc))
+                    continue
+                applied += count
+                if fixed is None:
+                    return None, applied, crashed
+                if fixed != conversation:
+                    conversation, changed = fixed, True
+            if not changed:
+                break
+        return conversation, applied, crashed
+
+    def _summarize(self, check: DatasetCheck, conversation: Conversation, findings: list[Finding]) -> Any:
+        try:
+            return check.summarize(conversation)
+        except Exception as exc:
+            findings.append(self._crash(check, conversation, "check", exc))
+            return None
+
+    def drops(self, summaries: Sequence[Any]) -> bool:
+        """True when a dataset check's enabled fix leaves this conversation out of the output."""
+        dropped = False
+        for check, fixing, summary in zip(self.checks.dataset, self._dataset_fixing, summaries):
+            if fixing and summary is not None and check.drops(summary):
+                dropped = True
+        return dropped
+
+    def observe(self, summaries: Sequence[Any], ref: EntryRef) -> None:
+        """Feed one conversation's summaries to the dataset checks."""
+        for check, summary in zip(self.checks.dataset, summaries):
+            if summary is not None:
+                check.observe(summary, ref)
+
+    def finish(self) -> list[Finding]:
+        """The dataset checks' findings, once every conversation was observed."""
+        out: list[Finding] = []
+        for check in self.checks.dataset:
+            try:
+                hits: Iterable[DatasetHit] = list(check.finish())
+            except Exception as exc:
+                out.append(_crash_finding(check, None, "check", exc))
+                continue
+            fix = check.fix_info()
+            for hit in hits:
+                ref = hit.ref or EntryRef(None, None, None, None)
+                out.append(Finding(
+                    check.code, check.name, check.family, check.severity, hit.message, ref.path, ref.entry_index,
+                    ref.entry_id, hit.message_index, ref.line, None, fix if hit.fixable else None,
+                ))
+        return out
+
+    def _finding(self, check: Check, conversation: Conversation, hit: Hit) -> Finding:
+        source = conversation.source
+        return Finding(
+            check.code, check.name, check.family, check.severity, hit.message, source.path, source.index,
+            conversation.id, hit.message_index, source.line, None, check.fix_info() if hit.fixable else None,
+        )
+
+    def _crash(self, check: Check, conversation: Conversation, what: str, exc: Exception) -> Finding:
+        return _crash_finding(check, conversation, what, exc)
+
+
+def _crash_finding(check: Check, conversation: Conversation | None, what: str, exc: Exception) -> Finding:
+    source = conversation.source if conversation is not None else None
+    return Finding(
+        check.code, check.name, check.family, Severity.ERROR,
+        f"internal error: the {what} of {check.code} crashed on this entry ({type(exc).__name__}: {exc}); "
+        "please report it",
+        source.path if source else None, source.index if source else None,
+        conversation.id if conversation is not None else None, None, source.line if source else None, None, None,
+    )

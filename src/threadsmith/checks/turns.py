@@ -1,0 +1,374 @@
+"""Structure checks about turns: content, order, system prompts, tool calls, tags, weights."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+
+from threadsmith.checks.base import ConversationCheck, Hit
+from threadsmith.checks.registry import register
+from threadsmith.model import ContentPart, Conversation, Family, FixSafety, Message, Severity
+
+
+def _is_blank(message: Message) -> bool:
+    if message.tool_calls:
+        return False
+    content = message.content
+    if isinstance(content, str):
+        return not content.strip()
+    return all(part.text is not None and not part.text.strip() for part in content)
+
+
+@register
+class EmptyContent(ConversationCheck):
+    """A message has empty or whitespace-only content.
+
+    What it does:
+        Reports messages whose text is empty or only whitespace. Assistant turns that carry
+        tool calls may have empty content and are not reported.
+    Why it matters:
+        An empty assistant target teaches the model to end its turn at once; an empty user
+        turn teaches it to answer nothing; both waste a training example.
+    Example:
+        ``{"role": "assistant", "content": "   "}``
+    Fix:
+        Unsafe: remove the empty message (this may leave two turns of one role in a row).
+    """
+
+    code = "ST004"
+    name = "empty-content"
+    family = Family.STRUCTURE
+    severity = Severity.ERROR
+    fix_safety = FixSafety.UNSAFE
+    fix_description = "remove the empty message"
+
+    def check(self, conversation: Conversation) -> Iterator[Hit]:
+        for i, message in enumerate(conversation.messages):
+            if _is_blank(message):
+                yield Hit(i, f"message {i} ({message.role}) has empty content")
+
+    def fix(self, conversation: Conversation) -> Conversation:
+        return conversation.with_messages([m for m in conversation.messages if not _is_blank(m)])
+
+
+def _strip_content(content: str | tuple[ContentPart, ...]) -> str | tuple[ContentPart, ...]:
+    if isinstance(content, str):
+        return content.strip()
+    return tuple(replace(p, text=p.text.strip()) if p.text is not None else p for p in content)
+
+
+@register
+class SurroundingWhitespace(ConversationCheck):
+    """A message's content starts or ends with whitespace.
+
+    What it does:
+        Reports content with leading or trailing spaces, tabs or newlines (text parts of
+        multi-part content too). Whitespace inside the text is left alone.
+    Why it matters:
+        Tokenizers encode a leading space or trailing newline as extra tokens; the model
+        learns to emit them, and exact duplicates hide behind them.
+    Example:
+        ``{"role": "user", "content": " Hi "}``  ->  ``"Hi"``
+    Fix:
+        Safe: strip the leading and trailing whitespace.
+    """
+
+    code = "ST008"
+    name = "surrounding-whitespace"
+    family = Family.STRUCTURE
+    severity = Severity.WARNING
+    fix_safety = FixSafety.SAFE
+    fix_description = "strip leading and trailing whitespace"
+
+    def check(self, conversation: Conversation) -> Iterator[Hit]:
+        for i, message in enumerate(conversation.messages):
+            if _strip_content(message.content) != message.content and not _is_blank(message):
+                yield Hit(i, f"message {i} ({message.role}) has leading or trailing whitespace")
+
+    def fix(self, conversation: Conversation) -> Conversation:
+        return conversation.with_messages(
+            [m if _is_blank(m) else replace(m, content=_strip_content(m.content)) for m in conversation.messages]
+        )
+
+
+@register
+class MisplacedSystem(ConversationCheck):
+    """A system message appears after the first turn.
+
+    What it does:
+        Reports system messages at any position but the first. (A conversation without any
+        system message is valid and is not reported.)
+    Why it matters:
+        Most chat templates only place a system prompt at the start; a later one is dropped,
+        raises "system message must be first", or is rendered as a user turn.
+    Example:
+        user: "Hi" / system: "You are Mira." / assistant: "Hello"
+    Fix:
+        None automatic: move the instruction into the first system message, or into the
+        user turn if it is part of the scene.
+    """
+
+    code = "ST009"
+    name = "misplaced-system"
+    family = Family.STRUCTURE
+    severity = Severity.WARNING
+
+    def check(self, conversation: Conversation) -> Iterator[Hit]:
+        first_non_system = next((i for i, m in enumerate(conversation.messages) if m.role != "system"), None)
+        if first_non_system is None:
+            return
+        for i in range(first_non_system + 1, len(conversation.messages)):
+            if conversation.messages[i].role == "system":
+                yield Hit(i, f"message {i} is a system message after the conversation started")
+
+
+@register
+class MultipleSystem(ConversationCheck):
+    """A conversation has more than one system message.
+
+    What it does:
+        Reports every system message after the first one.
+    Why it matters:
+        Templates keep one system prompt; the others are dropped or misplaced, so the
+        instructions you wrote never reach the model in training.
+    Example:
+        system: "You are Mira." / system: "Stay in character." / user: ...
+    Fix:
+        Unsafe: merge all system messages into one at the start, joined by a blank line.
+    """
+
+    code = "ST010"
+    name = "multiple-system"
+    family = Family.STRUCTURE
+    severity = Severity.WARNING
+    fix_safety = FixSafety.UNSAFE
+    fix_description = "merge the system messages into the first one"
+
+    def check(self, conversation: Conversation) -> Iterator[Hit]:
+        systems = [i for i, m in enumerate(conversation.messages) if m.role == "system"]
+        for i in systems[1:]:
+            yield Hit(i, f"message {i} is system message {systems.index(i) + 1} of {len(systems)}")
+
+    def fix(self, conversation: Conversation) -> Conversation:
+        systems = [m for m in conversation.messages if m.role == "system"]
+        if len(systems) < 2:
+            return conversation
+        merged = replace(systems[0], content="\n\n".join(m.text for m in systems))
+        return conversation.with_messages([merged, *(m for m in conversation.messages if m.role != "system")])
+
+
+def _same_role_pairs(messages: tuple[Message, ...]) -> Iterator[int]:
+    """Indexes i where message i has the same role as message i-1 (user or assistant only)."""
+    for i in range(1, len(messages)):
+        role = messages[i].role
+        if role in ("user", "assistant") and role == messages[i - 1].role and not messages[i - 1].tool_calls:
+            yield i
+
+
+@register
+class ConsecutiveSameRole(ConversationCheck):
+    """Two user turns or two assistant turns follow each other.
+
+    What it does:
+        Reports each user or assistant message that directly follows a message of the same
+        role. Tool results in a row, and an assistant turn after its own tool call, are fine.
+    Why it matters:
+        Many templates require roles to alternate ("Conversation roles must alternate
+        user/assistant"), and a split reply teaches the model to stop mid-answer.
+    Example:
+        user: "Hi" / user: "Are you there?" / assistant: "Yes!"
+    Fix:
+        Unsafe: merge each run of same-role turns into one, joined by a blank line.
+    """
+
+    code = "ST011"
+    name = "consecutive-same-role"
+    family = Family.STRUCTURE
+    severity = Severity.WARNING
+    fix_safety = FixSafety.UNSAFE
+    fix_description = "merge consecutive turns of one role"
+
+    def check(self, conversation: Conversation) -> Iterator[Hit]:
+        for i in _same_role_pairs(conversation.messages):
+            role = conversation.messages[i].role
+            yield Hit(i, f"message {i} is a second {role} turn in a row")
+
+    def fix(self, conversation: Conversation) -> Conversation:
+        merged: list[Message] = []
+        runs = set(_same_role_pairs(conversation.messages))
+        for i, message in enumerate(conversation.messages):
+            if i in runs:
+                previous = merged[-1]
+                merged[-1] = replace(previous, content=f"{previous.text}\n\n{message.text}")
+            else:
+                merged.append(message)
+        return conversation.with_messages(merged)
+
+
+@register
+class NoFinalAssistant(ConversationCheck):
+    """The conversation does not end with an assistant turn.
+
+    What it does:
+        Reports conversations that have assistant turns but end with a user, system or tool
+        message. (Conversations with no assistant turn at all are ST013.)
+    Why it matters:
+        Trailing turns after the last reply are never trained on; with "train on last turn"
+        settings the example teaches nothing of what you meant.
+    Example:
+        user: "Hi" / assistant: "Hello!" / user: "Bye"
+    Fix:
+        Unsafe: drop the turns after the last assistant turn.
+    """
+
+    code = "ST012"
+    name = "no-final-assistant"
+    family = Family.STRUCTURE
+    severity = Severity.WARNING
+    fix_safety = FixSafety.UNSAFE
+    fix_description = "drop the turns after the last assistant turn"
+
+    def check(self, conversation: Conversation) -> Iterator[Hit]:
+        messages = conversation.messages
+        if messages and messages[-1].role != "assistant" and any(m.role == "assistant" for m in messages):
+            last = len(messages) - 1
+            yield Hit(last, f"conversation ends with a {messages[-1].role} turn (message {last})")
+
+    def fix(self, conversation: Conversation) -> Conversation:
+        messages = conversation.messages
+        last = max((i for i, m in enumerate(messages) if m.role == "assistant"), default=None)
+        return conversation if last is None else conversation.with_messages(messages[: last + 1])
+
+
+@register
+class NoAssistantTurn(ConversationCheck):
+    """The conversation has no assistant turn at all (or no messages).
+
+    What it does:
+        Reports conversations without any assistant message, including empty ones.
+    Why it matters:
+        With loss on assistant tokens only, nothing in this example is trained ("all labels
+        are -100"); with full-sequence loss the model learns to write user turns.
+    Example:
+        system: "You are Mira." / user: "Hi"
+    Fix:
+        None automatic: write the reply, or drop the example.
+    """
+
+    code = "ST013"
+    name = "no-assistant-turn"
+    family = Family.STRUCTURE
+    severity = Severity.ERROR
+
+    def check(self, conversation: Conversation) -> Iterator[Hit]:
+        if not conversation.messages:
+            yield Hit(None, "conversation has no messages")
+        elif not any(m.role == "assistant" for m in conversation.messages):
+            yield Hit(None, f"conversation has no assistant turn (roles: {', '.join(conversation.roles())})")
+
+
+@register
+class ToolCallWithoutResult(ConversationCheck):
+    """An assistant tool call has no matching tool result, or a tool result answers no call.
+
+    What it does:
+        Matches each tool call id to a later ``tool`` message with that ``tool_call_id``
+        (by order when ids are absent). Reports calls left unanswered and tool results that
+        answer no call.
+    Why it matters:
+        Tool-use templates pair calls and results; an unpaired one fails to render or
+        teaches the model to call tools and ignore what they return.
+    Example:
+        assistant: tool_calls=[{id: "c1", name: "weather"}] / assistant: "It is sunny."
+    Fix:
+        None automatic: add the tool result, or remove the call.
+    """
+
+    code = "ST015"
+    name = "tool-call-without-result"
+    family = Family.STRUCTURE
+    severity = Severity.WARNING
+
+    def check(self, conversation: Conversation) -> Iterator[Hit]:
+        pending: list[tuple[int, str | None, str]] = []
+        for i, message in enumerate(conversation.messages):
+            for call in message.tool_calls:
+                pending.append((i, call.id, call.name))
+            if message.role == "tool":
+                match = next((p for p in pending if message.tool_call_id is not None and p[1] == message.tool_call_id), None)
+                if match is None and pending and (message.tool_call_id is None or pending[0][1] is None):
+                    match = pending[0]
+                if match is None:
+                    yield Hit(i, f"message {i} is a tool result that answers no tool call")
+                else:
+                    pending.remove(match)
+        for i, call_id, name in pending:
+            label = f"{name!r}" + (f" (id {call_id})" if call_id else "")
+            yield Hit(i, f"message {i} calls tool {label} but no tool result follows")
+
+
+@register
+class BlankTag(ConversationCheck):
+    """An entry has an empty, whitespace-only or repeated tag.
+
+    What it does:
+        Reports tags that are empty strings, only whitespace, or listed twice.
+    Why it matters:
+        Blank tags break filters and stratified splits ("untagged" entries that are tagged),
+        and duplicates skew tag balance statistics.
+    Example:
+        ``"tags": ["", "greeting", "greeting"]``
+    Fix:
+        Safe: drop blank tags and repeats, keeping the first occurrence.
+    """
+
+    code = "ST016"
+    name = "blank-tag"
+    family = Family.STRUCTURE
+    severity = Severity.INFO
+    fix_safety = FixSafety.SAFE
+    fix_description = "drop blank and repeated tags"
+
+    def check(self, conversation: Conversation) -> Iterator[Hit]:
+        seen: set[str] = set()
+        for tag in conversation.tags:
+            if not tag.strip():
+                yield Hit(None, f"entry has a blank tag {tag!r}")
+            elif tag in seen:
+                yield Hit(None, f"entry lists tag {tag!r} twice")
+            seen.add(tag)
+
+    def fix(self, conversation: Conversation) -> Conversation:
+        kept = tuple(dict.fromkeys(t for t in conversation.tags if t.strip()))
+        return replace(conversation, tags=kept)
+
+
+@register
+class InvalidWeight(ConversationCheck):
+    """A message's training weight is not 0 or 1, or is set on a non-assistant turn.
+
+    What it does:
+        Reports ``weight`` values other than 0 and 1 (the values OpenAI fine-tuning accepts),
+        and weights on user or system messages, which trainers ignore.
+    Why it matters:
+        OpenAI rejects the file; other trainers silently ignore the weight, so a turn you
+        meant to exclude from training is trained on.
+    Example:
+        ``{"role": "assistant", "content": "...", "weight": 0.5}``
+    Fix:
+        None automatic: use 0 (do not train this turn) or 1 (train it).
+    """
+
+    code = "ST019"
+    name = "invalid-weight"
+    family = Family.STRUCTURE
+    severity = Severity.WARNING
+
+    def check(self, conversation: Conversation) -> Iterator[Hit]:
+        for i, message in enumerate(conversation.messages):
+            if message.weight is None:
+                continue
+            if message.weight not in (0, 1):
+                yield Hit(i, f"message {i} has weight {message.weight}; use 0 or 1")
+            elif message.role != "assistant":
+                yield Hit(i, f"message {i} ({message.role}) has a weight, which only assistant turns use")

@@ -1,0 +1,67 @@
+"""SillyTavern chat exports: a JSONL file that is one conversation.
+
+The first line is a header (``user_name``, ``character_name``, ``create_date``,
+``chat_metadata``); every later line is a message: ``name``, ``is_user``, ``is_system``,
+``mes``, plus ``send_date``, ``swipes`` and other keys, which are kept and written back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from threadsmith.formats.record import RecordContext, RecordInvalid
+from threadsmith.model import Conversation, Message, ProblemKind, Source
+
+NAME = "sillytavern"
+_MESSAGE_KEYS = frozenset({"name", "is_user", "is_system", "mes"})
+
+
+def is_header(record: Any) -> bool:
+    """True for a SillyTavern chat header line."""
+    return isinstance(record, dict) and "user_name" in record and "character_name" in record and "mes" not in record
+
+
+def _message(line: Any, index: int) -> Message:
+    if not isinstance(line, dict) or not isinstance(line.get("mes"), str):
+        raise RecordInvalid(ProblemKind.INVALID_MESSAGE, f"message {index} is not a SillyTavern message with a 'mes' string", index)
+    if line.get("is_system"):
+        role = "system"
+    elif line.get("is_user"):
+        role = "user"
+    else:
+        role = "assistant"
+    name = line.get("name")
+    extra = {k: v for k, v in line.items() if k not in _MESSAGE_KEYS}
+    return Message(role, line["mes"], name=name if isinstance(name, str) else None, extra=extra)
+
+
+def read(header: dict[str, Any], lines: Iterable[Any], ctx: RecordContext) -> Conversation:
+    """The header and the message lines of one SillyTavern chat file."""
+    messages = tuple(_message(line, i) for i, line in enumerate(lines))
+    chat_id = header.get("chat_metadata", {}).get("chat_id_hash") if isinstance(header.get("chat_metadata"), dict) else None
+    return Conversation(
+        id=str(chat_id) if chat_id is not None else ctx.assigned_id(),
+        messages=messages,
+        metadata=dict(header),
+        source=Source(ctx.path, ctx.index, ctx.line, NAME, {}),
+        id_assigned=True,
+    )
+
+
+def write_lines(conversation: Conversation) -> list[dict[str, Any]]:
+    """The conversation as SillyTavern lines: the header first, then one object per message."""
+    header = dict(conversation.metadata) if conversation.source.format == NAME else {}
+    user = next((m.name for m in conversation.messages if m.role == "user" and m.name), "User")
+    char = next((m.name for m in conversation.messages if m.role == "assistant" and m.name), "Assistant")
+    header.setdefault("user_name", user)
+    header.setdefault("character_name", char)
+    lines: list[dict[str, Any]] = [header]
+    for message in conversation.messages:
+        line: dict[str, Any] = {"name": message.name or (user if message.role == "user" else char)}
+        line["is_user"] = message.role == "user"
+        line["is_system"] = message.role == "system"
+        line["mes"] = message.text
+        line.update(message.extra)
+        lines.append(line)
+    return lines
