@@ -28,7 +28,7 @@ bench: $(STAMP)
 	$(PY) bench/run.py
 
 docs: $(STAMP)
-	$(PY) -m threadsmith.docsgen
+	$(PY) docs/generate.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache

@@ -18,8 +18,8 @@ class ExactDuplicate(DatasetCheck):
     """Two or more entries are the same conversation after normalization.
 
     What it does:
-        Fingerprints every conversation after normalizing it (canonical roles, whitespace
-        stripped and collapsed; tags, ids and metadata ignored) and reports every member of
+        Fingerprints every conversation after normalizing it (canonical roles, surrounding whitespace
+        stripped; tags, ids and metadata ignored) and reports every member of
         each group of identical conversations, across all input files. The first one is the
         suggested keeper.
     Why it matters:

@@ -8,7 +8,7 @@ from threadsmith.model.conversation import (
     Source,
     ToolCall,
 )
-from threadsmith.model.fingerprint import fingerprint, normalized_text
+from threadsmith.model.fingerprint import fingerprint
 from threadsmith.model.finding import Family, Finding, Fix, FixSafety, Severity
 from threadsmith.model.problem import ProblemKind, RecordProblem
 from threadsmith.model.roles import NATIVE_SPELLINGS, ROLE_ALIASES, canonical_role
@@ -31,5 +31,4 @@ __all__ = [
     "ToolCall",
     "canonical_role",
     "fingerprint",
-    "normalized_text",
 ]

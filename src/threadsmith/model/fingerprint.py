@@ -1,32 +1,23 @@
 """Content fingerprints: equal for conversations that are the same after normalization.
 
-Normalization: canonical roles, speaker names kept, text stripped and inner whitespace runs
-collapsed to one space. Tags, ids, metadata and the role spelling do not count.
+Normalization: canonical roles, speaker names kept, text with surrounding whitespace
+stripped. Tags, ids, metadata and the role spelling do not count.
 """
 
 from __future__ import annotations
 
-import hashlib
+from hashlib import blake2b
 
 from threadsmith.model.conversation import Conversation
 
 
-def normalized_text(text: str) -> str:
-    """Text with surrounding whitespace removed and inner whitespace runs collapsed."""
-    return " ".join(text.split())
-
-
 def fingerprint(conversation: Conversation) -> bytes:
     """A 16-byte digest of the normalized conversation."""
-    h = hashlib.blake2b(digest_size=16)
+    parts = []
     for message in conversation.messages:
-        h.update(message.role.encode())
-        h.update(b"\x1f")
-        if message.name:
-            h.update(message.name.encode("utf-8", "surrogatepass"))
-        h.update(b"\x1f")
-        h.update(normalized_text(message.text).encode("utf-8", "surrogatepass"))
+        content = message.content
+        text = content if isinstance(content, str) else message.text
+        parts.append(f"{message.role}\x1f{message.name or ''}\x1f{text.strip()}")
         for call in message.tool_calls:
-            h.update(b"\x1f" + call.name.encode() + b"\x1f" + str(call.arguments).encode("utf-8", "surrogatepass"))
-        h.update(b"\x1e")
-    return h.digest()
+            parts.append(f"\x1d{call.name}\x1f{call.arguments}")
+    return blake2b("\x1e".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).digest()
