@@ -13,7 +13,7 @@ FINDING_KEYS = {"code", "name", "family", "severity", "message", "entry_index", 
                 "line", "column", "path", "fix"}
 SUMMARY_KEYS = {"files", "records", "conversations", "unreadable_records", "findings", "by_severity", "by_family",
                 "by_code", "fixable", "unsafe_fixable", "fixes_applied", "dropped", "output", "written", "fail_on",
-                "failed", "seconds", "checks"}
+                "failed", "seconds", "checks", "kind"}
 
 
 def _json_audit(runner, *args):

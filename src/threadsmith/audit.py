@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from threadsmith.checks import EntryRef, Runner, build_checks
+from threadsmith.checks.profile import CheckContext, detect_kind
 from threadsmith.config import Config
 from threadsmith.errors import InputNotFound, UserError
 from threadsmith.formats import DATASET_SUFFIXES, read_file, write_jsonl
@@ -46,6 +47,7 @@ class AuditSummary:
     failed: bool
     seconds: float
     checks: tuple[str, ...] = field(default=())
+    kind: str = "assistant"
 
     def to_dict(self) -> dict[str, Any]:
         """The summary as the JSON contract spells it (docs/audit-json.md)."""
@@ -68,6 +70,7 @@ class AuditSummary:
             "failed": self.failed,
             "seconds": round(self.seconds, 3),
             "checks": list(self.checks),
+            "kind": self.kind,
         }
 
 
@@ -129,7 +132,9 @@ def audit(
     files = expand_paths(paths)
     fix = fix or unsafe_fixes
     target = _output_path(files, output, fix)
-    runner = Runner(build_checks(config.select, config.ignore, config.checks), fix=fix, unsafe_fixes=unsafe_fixes)
+    context = CheckContext(kind=config.kind if config.kind != "auto" else sample_kind(files, config))
+    checks = build_checks(config.select, config.ignore, config.checks, context)
+    runner = Runner(checks, fix=fix, unsafe_fixes=unsafe_fixes)
     state = _RunState()
     entries = _entries(files, runner, config, state, progress)
     written = None
@@ -142,7 +147,8 @@ def audit(
     order = {path: i for i, path in enumerate(files)}
     findings.sort(key=lambda f: (order.get(f.path, len(order)), f.entry_index if f.entry_index is not None else 1 << 62,
                                  f.message_index if f.message_index is not None else -1, f.code))
-    summary = _summarize(findings, files, state, config, target, written, time.perf_counter() - started, runner)
+    summary = _summarize(findings, files, state, config, target, written, time.perf_counter() - started, runner,
+                         context.kind)
     return AuditReport(tuple(findings), summary)
 
 
@@ -188,6 +194,22 @@ def _entries(
             progress(path, total, total)
 
 
+def sample_kind(files: Sequence[str], config: Config, size: int = 2000) -> str:
+    """The dataset kind detected from the first ``size`` conversations of the inputs."""
+
+    def sample() -> Iterator[Conversation]:
+        taken = 0
+        for path in files:
+            for item in read_file(path, role_map=config.roles):
+                if isinstance(item, Conversation):
+                    yield item
+                    taken += 1
+                    if taken >= size:
+                        return
+
+    return detect_kind(sample())
+
+
 def _output_path(files: list[str], output: str | os.PathLike[str] | None, fix: bool) -> str | None:
     if output is None:
         if not fix:
@@ -204,7 +226,7 @@ def _output_path(files: list[str], output: str | os.PathLike[str] | None, fix: b
 
 def _summarize(
     findings: list[Finding], files: list[str], state: _RunState, config: Config,
-    target: str | None, written: int | None, seconds: float, runner: Runner,
+    target: str | None, written: int | None, seconds: float, runner: Runner, kind: str,
 ) -> AuditSummary:
     severities = Counter(f.severity.value for f in findings)
     fixable = sum(1 for f in findings if f.fix is not None and f.fix.safety is FixSafety.SAFE)
@@ -230,4 +252,5 @@ def _summarize(
         failed=failed,
         seconds=seconds,
         checks=tuple(runner.checks.codes),
+        kind=kind,
     )

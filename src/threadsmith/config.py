@@ -6,6 +6,7 @@ The nearest file from the current folder upward wins (``threadsmith.toml`` befor
     select = ["ST", "RP001"]      # codes, prefixes, families or names; default: all
     ignore = ["ST016"]
     fail-on = "warning"           # error | warning | info | never
+    kind = "auto"                  # auto | roleplay | assistant | instruction
     [roles]                        # custom speaker labels -> roles
     Kai = "assistant"
     [checks.ST008]                 # per-check options (by code or name)
@@ -24,7 +25,8 @@ from threadsmith.errors import ConfigError
 from threadsmith.model import CANONICAL_ROLES
 
 FAIL_LEVELS = ("error", "warning", "info", "never")
-_KEYS = {"select", "ignore", "fail-on", "roles", "checks"}
+KINDS = ("auto", "roleplay", "assistant", "instruction")
+_KEYS = {"select", "ignore", "fail-on", "kind", "roles", "checks"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +36,7 @@ class Config:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     fail_on: str = "warning"
+    kind: str = "auto"
     roles: Mapping[str, str] = field(default_factory=dict)
     checks: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     #: The file the settings came from, if any.
@@ -82,6 +85,9 @@ def parse_config(data: Mapping[str, Any], origin: str = "configuration") -> Conf
     fail_on = data.get("fail-on", "warning")
     if fail_on not in FAIL_LEVELS:
         raise ConfigError(f"{origin}: fail-on must be one of {', '.join(FAIL_LEVELS)}, not {fail_on!r}.")
+    kind = data.get("kind", "auto")
+    if kind not in KINDS:
+        raise ConfigError(f"{origin}: kind must be one of {', '.join(KINDS)}, not {kind!r}.")
     roles = data.get("roles", {})
     if not isinstance(roles, dict) or any(v not in CANONICAL_ROLES for v in roles.values()):
         raise ConfigError(f"{origin}: [roles] maps speaker labels to one of {', '.join(CANONICAL_ROLES)}.")
@@ -92,6 +98,7 @@ def parse_config(data: Mapping[str, Any], origin: str = "configuration") -> Conf
         select=_codes(data, "select", origin),
         ignore=_codes(data, "ignore", origin),
         fail_on=fail_on,
+        kind=kind,
         roles=dict(roles),
         checks={k: dict(v) for k, v in checks.items()},
         path=origin,

@@ -18,6 +18,7 @@ import inspect
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, NamedTuple
 
+from threadsmith.checks.profile import CheckContext
 from threadsmith.model import Conversation, Family, Fix, FixSafety, ProblemKind, Severity
 
 
@@ -62,10 +63,11 @@ class Check:
     #: Tunable thresholds and their documented defaults; configuration may override them.
     defaults: ClassVar[Mapping[str, Any]] = {}
 
-    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, options: Mapping[str, Any] | None = None, context: CheckContext | None = None) -> None:
         merged = dict(self.defaults)
         merged.update(options or {})
         self.options = merged
+        self.context = context or CheckContext()
 
     @classmethod
     def fix_info(cls) -> Fix | None:

@@ -1,3 +1,19 @@
-"""The built-in checks: importing this module registers them all."""
+"""The built-in checks: importing this module registers them all (one module per family)."""
 
-from threadsmith.checks import duplicates, records, roles, turns  # noqa: F401
+from threadsmith.checks import (  # noqa: F401
+    contradictions,
+    duplicates,
+    filler,
+    formatting,
+    length,
+    near_duplicates,
+    privacy,
+    records,
+    repetition,
+    role_confusion,
+    roles,
+    synthetic_noise,
+    turns,
+    variation,
+    weak_turns,
+)

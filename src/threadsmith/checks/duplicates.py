@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from threadsmith.checks.base import DatasetCheck, DatasetHit, EntryRef
+from threadsmith.checks.profile import CheckContext
 from threadsmith.checks.registry import register
 from threadsmith.model import Conversation, Family, FixSafety, Severity, fingerprint
 
@@ -40,8 +41,8 @@ class ExactDuplicate(DatasetCheck):
     fix_safety = FixSafety.UNSAFE
     fix_description = "drop this copy and keep the first"
 
-    def __init__(self, options: dict | None = None) -> None:
-        super().__init__(options)
+    def __init__(self, options: dict | None = None, context: CheckContext | None = None) -> None:
+        super().__init__(options, context)
         self._first: dict[bytes, EntryRef] = {}
         self._groups: dict[bytes, list[EntryRef]] = {}
         self._kept: set[bytes] = set()

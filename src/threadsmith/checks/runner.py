@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from threadsmith.checks.base import Check, ConversationCheck, DatasetCheck, DatasetHit, EntryRef, Hit, RecordCheck
+from threadsmith.checks.profile import CheckContext
 from threadsmith.checks.registry import all_checks, resolve
 from threadsmith.model import Conversation, Finding, FixSafety, ProblemKind, RecordProblem, Severity
 
@@ -38,6 +39,7 @@ def build_checks(
     select: Sequence[str] = (),
     ignore: Sequence[str] = (),
     options: Mapping[str, Mapping[str, Any]] | None = None,
+    context: CheckContext | None = None,
 ) -> CheckSet:
     """Instantiate the checks chosen by ``select`` (default: all) minus ``ignore``."""
     chosen = resolve(select) if select else {c.code for c in all_checks()}
@@ -53,9 +55,9 @@ def build_checks(
         if issubclass(cls, RecordCheck):
             record[cls.kind] = cls
         elif issubclass(cls, ConversationCheck):
-            conversation.append(cls(opts))
+            conversation.append(cls(opts, context))
         elif issubclass(cls, DatasetCheck):
-            dataset.append(cls(opts))
+            dataset.append(cls(opts, context))
     return CheckSet(conversation, dataset, record)
 
 
