@@ -1,0 +1,1 @@
+"""Contradiction checks (CT): the same context answered in materially different ways."""

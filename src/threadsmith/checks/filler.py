@@ -1,0 +1,1 @@
+"""Filler checks (FL): sign-offs, throat-clearing openers, paragraphs unrelated to the conversation."""

@@ -1,0 +1,1 @@
+"""Formatting checks (FM): deviations from the dataset's dominant conventions."""

@@ -1,0 +1,1 @@
+"""Length checks (LN): extreme length ratios and token budgets."""

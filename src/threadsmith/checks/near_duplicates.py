@@ -1,0 +1,1 @@
+"""Near-duplicate checks (RP): MinHash-LSH clusters of conversations."""

@@ -1,0 +1,1 @@
+"""Privacy checks (PV): emails, phone numbers, secrets, card numbers, IP addresses."""

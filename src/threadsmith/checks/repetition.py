@@ -1,0 +1,1 @@
+"""Repetition checks (RP): over-represented openers, overused phrases, assistant turns reused verbatim."""

@@ -1,0 +1,1 @@
+"""Role-confusion checks (RC): turn leakage, leaked template tokens, speaking for the user, swapped roles."""

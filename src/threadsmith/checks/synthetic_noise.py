@@ -1,0 +1,1 @@
+"""Synthetic-noise checks (SN): assistant boilerplate and refusals, truncation, loops, placeholders, scrape artifacts, slop."""
