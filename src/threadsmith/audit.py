@@ -18,8 +18,9 @@ from threadsmith.checks import EntryRef, Runner, build_checks
 from threadsmith.checks.profile import CheckContext, detect_kind
 from threadsmith.config import Config
 from threadsmith.errors import InputNotFound, UserError
-from threadsmith.formats import DATASET_SUFFIXES, read_file, write_jsonl
-from threadsmith.model import Conversation, Finding, FixSafety, RecordProblem, Severity
+from threadsmith.formats import DATASET_SUFFIXES, jsonl_chunks, read_file, write_jsonl
+from threadsmith.model import Conversation, Finding, FixSafety, Severity
+from threadsmith.workers import MIN_PARALLEL_BYTES, LineResult, WorkerSpec, check_lines, line_result, worker_count
 
 #: ``progress(path, bytes_done, bytes_total)`` is called now and then while a file is read.
 ProgressCallback = Callable[[str, int, int], None]
@@ -135,8 +136,10 @@ def audit(
     context = CheckContext(kind=config.kind if config.kind != "auto" else sample_kind(files, config))
     checks = build_checks(config.select, config.ignore, config.checks, context)
     runner = Runner(checks, fix=fix, unsafe_fixes=unsafe_fixes)
+    spec = WorkerSpec(config.select, config.ignore, config.checks, context, fix, unsafe_fixes, config.roles,
+                      write=target is not None)
     state = _RunState()
-    entries = _entries(files, runner, config, state, progress)
+    entries = _entries(files, runner, spec, state, progress)
     written = None
     if target is not None:
         written = write_jsonl(entries, target).records
@@ -163,35 +166,45 @@ class _RunState:
 
 
 def _entries(
-    files: list[str], runner: Runner, config: Config, state: _RunState, progress: ProgressCallback | None,
-) -> Iterator[Conversation]:
+    files: list[str], runner: Runner, spec: WorkerSpec, state: _RunState, progress: ProgressCallback | None,
+) -> Iterator[Conversation | bytes]:
+    """Every conversation to write, in input order, with the findings gathered on the way."""
+    workers = worker_count()
     for path in files:
         total = os.path.getsize(path)
         report = (lambda done, p=path, t=total: progress(p, done, t)) if progress else None
-        for item in read_file(path, role_map=config.roles, progress=report):
-            state.records += 1
-            if isinstance(item, RecordProblem):
-                state.unreadable += 1
-                finding = runner.problem_finding(item)
-                if finding is not None:
-                    state.findings.append(finding)
-                continue
-            state.conversations += 1
-            result = runner.process(item)
-            state.fixes_applied += result.fixes_applied
-            if result.conversation is None:
-                state.dropped += 1
-                continue
-            if runner.fix and runner.drops(result.summaries):
-                state.fixes_applied += 1
-                state.dropped += 1
-                continue
-            state.findings += result.findings
-            source = item.source
-            runner.observe(result.summaries, EntryRef(source.path, source.index, item.id, source.line))
-            yield result.conversation
+        chunks = jsonl_chunks(path, progress=report) if workers > 1 and total >= MIN_PARALLEL_BYTES else None
+        if chunks is not None:
+            results = check_lines(path, chunks, spec, workers)
+        else:
+            items = read_file(path, role_map=spec.role_map, progress=report)
+            results = (line_result(item, runner, spec.write, False) for item in items)
+        for result in results:
+            record = _account(result, runner, state, path)
+            if record is not None:
+                yield record
         if progress:
             progress(path, total, total)
+
+
+def _account(result: LineResult, runner: Runner, state: _RunState, path: str) -> Conversation | bytes | None:
+    """Count one line's outcome, keep its findings, feed the dataset checks; the record to write."""
+    state.records += 1
+    if result.unreadable:
+        state.unreadable += 1
+        if result.problem is not None:
+            state.findings.append(result.problem)
+        return None
+    state.conversations += 1
+    state.fixes_applied += result.fixes_applied
+    if result.dropped or (runner.fix and runner.drops(result.summaries)):
+        state.fixes_applied += 0 if result.dropped else 1
+        state.dropped += 1
+        return None
+    state.findings += result.findings
+    assert result.ref is not None
+    runner.observe(result.summaries, EntryRef(path, *result.ref))
+    return result.record
 
 
 def sample_kind(files: Sequence[str], config: Config, size: int = 2000) -> str:

@@ -33,6 +33,8 @@ SECTIONS = ("What it does:", "Why it matters:", "Example:", "Fix:")
 _CODE = re.compile(r"^[A-Z]{2}\d{3}$")
 _NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
+_FAMILY_NAMES = frozenset(f.value for f in Family)
+
 _REGISTRY: dict[str, type[Check]] = {}
 
 
@@ -53,7 +55,7 @@ def declaration_problems(cls: type[Check]) -> list[str]:
         problems.append(f"code {code!r} is not two letters and three digits")
     elif code[:2] != PREFIXES.get(getattr(cls, "family", None), code[:2]):
         problems.append(f"code {code} does not use its family's prefix {PREFIXES[cls.family]}")
-    if code in _REGISTRY and _REGISTRY[code] is not cls:
+    if code in _REGISTRY and _qualname(_REGISTRY[code]) != _qualname(cls):  # a re-imported module may re-register
         problems.append(f"code {code} is already used by {_REGISTRY[code].__name__}")
     if code in RETIRED:
         problems.append(f"code {code} is retired and may not be reused")
@@ -66,6 +68,10 @@ def declaration_problems(cls: type[Check]) -> list[str]:
     if (cls.fix_safety is None) != (cls.fix_description is None):
         problems.append("fix_safety and fix_description must be set together")
     return problems
+
+
+def _qualname(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 def all_checks() -> list[type[Check]]:
@@ -100,7 +106,7 @@ def resolve(selectors: Iterable[str]) -> set[str]:
             continue
         matched = {c for c in _REGISTRY if c.startswith(upper)}
         matched |= {c for c, cls in _REGISTRY.items() if selector.lower() in (cls.family.value, cls.name)}
-        if not matched:
+        if not matched and selector.lower() not in _FAMILY_NAMES:  # a family may have no checks yet
             raise UnknownCheck(f"{selector!r} matches no check code, prefix, family or name.")
         codes |= matched
     return codes

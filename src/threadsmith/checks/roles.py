@@ -19,8 +19,13 @@ from threadsmith.model import (
 )
 
 
+#: Spellings a typo may be corrected to: short aliases ("ai") are left out, since names
+#: such as "Kai" or "Mai" are close to them without being typos of them.
+_SUGGESTABLE = tuple(alias for alias in ROLE_ALIASES if len(alias) >= 4)
+
+
 def _suggest(label: str) -> str | None:
-    close = difflib.get_close_matches(label.strip().lower(), ROLE_ALIASES, n=1, cutoff=0.75)
+    close = difflib.get_close_matches(label.strip().lower(), _SUGGESTABLE, n=1, cutoff=0.75)
     return ROLE_ALIASES[close[0]] if close else None
 
 

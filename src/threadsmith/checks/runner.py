@@ -108,14 +108,16 @@ class Runner:
                 return EntryResult(None, [], [], applied, dropped=True)
         else:
             crashed = []
-        findings = crashed + self.findings(conversation)
+        findings = crashed + self.findings(conversation, skip={f.code for f in crashed})
         summaries = [self._summarize(check, conversation, findings) for check in self.checks.dataset]
         return EntryResult(conversation, findings, summaries, applied)
 
-    def findings(self, conversation: Conversation) -> list[Finding]:
-        """Every finding of the per-conversation checks."""
+    def findings(self, conversation: Conversation, skip: set[str] | frozenset[str] = frozenset()) -> list[Finding]:
+        """Every finding of the per-conversation checks (but those in ``skip``)."""
         out: list[Finding] = []
         for check in self.checks.conversation:
+            if check.code in skip:
+                continue
             try:
                 hits = list(check.check(conversation))
             except Exception as exc:  # a check's bug must not stop the audit

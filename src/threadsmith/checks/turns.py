@@ -178,7 +178,8 @@ class ConsecutiveSameRole(ConversationCheck):
     Example:
         user: "Hi" / user: "Are you there?" / assistant: "Yes!"
     Fix:
-        Unsafe: merge each run of same-role turns into one, joined by a blank line.
+        Unsafe: merge each run of same-role turns into one, joined by a blank line (content
+        parts such as images and tool calls are kept, in order).
     """
 
     code = "ST011"
@@ -198,11 +199,25 @@ class ConsecutiveSameRole(ConversationCheck):
         runs = set(_same_role_pairs(conversation.messages))
         for i, message in enumerate(conversation.messages):
             if i in runs:
-                previous = merged[-1]
-                merged[-1] = replace(previous, content=f"{previous.text}\n\n{message.text}")
+                merged[-1] = _merge(merged[-1], message)
             else:
                 merged.append(message)
         return conversation.with_messages(merged)
+
+
+def _merge(first: Message, second: Message) -> Message:
+    """One turn with both turns' text (joined by a blank line), other content parts and tool calls."""
+    if isinstance(first.content, str) and isinstance(second.content, str):
+        content: str | tuple[ContentPart, ...] = "\n\n".join(t for t in (first.content, second.content) if t.strip())
+    else:
+        content = _parts(first.content) + _parts(second.content)
+    return replace(first, content=content, tool_calls=first.tool_calls + second.tool_calls)
+
+
+def _parts(content: str | tuple[ContentPart, ...]) -> tuple[ContentPart, ...]:
+    if isinstance(content, str):
+        return (ContentPart("text", content),) if content.strip() else ()
+    return content
 
 
 @register

@@ -4,7 +4,14 @@ Read: OpenAI/ChatML ``messages``, ShareGPT, Alpaca, TRL prompt-completion, Human
 transcripts and SillyTavern chats, sniffed per record. Write: the same formats, as JSONL.
 """
 
-from threadsmith.formats.reader import DATASET_SUFFIXES, READ_FORMATS, decode_line, decode_record, read_file
+from threadsmith.formats.reader import (
+    DATASET_SUFFIXES,
+    READ_FORMATS,
+    decode_line,
+    decode_record,
+    jsonl_chunks,
+    read_file,
+)
 from threadsmith.formats.record import RecordContext
 from threadsmith.formats.writer import WRITE_FORMATS, WriteResult, dumps, to_record, write_jsonl
 
@@ -17,6 +24,7 @@ __all__ = [
     "decode_line",
     "decode_record",
     "dumps",
+    "jsonl_chunks",
     "read_file",
     "to_record",
     "write_jsonl",

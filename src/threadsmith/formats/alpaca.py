@@ -2,7 +2,11 @@
 
 The user turn is the instruction, then a blank line and the input when there is one. Writing
 is single-turn only: a multi-turn conversation cannot become one Alpaca record without losing
-turns, so it is an error naming the record.
+turns, so it is an error naming the record. The one exception is a record read from Alpaca
+with a ``history`` of earlier ``[instruction, response]`` pairs, which is written back as it was.
+
+Lossy by design: message names, weights and unknown message keys have no place in Alpaca, and
+an empty ``system`` is the same as none (no system message is read for it).
 """
 
 from __future__ import annotations
@@ -10,12 +14,11 @@ from __future__ import annotations
 from typing import Any
 
 from threadsmith.errors import UnsupportedConversion
-from threadsmith.formats.openai import head, tail
-from threadsmith.formats.record import RecordContext, RecordInvalid, record_id, record_tags
-from threadsmith.model import Conversation, Message, ProblemKind, Source
+from threadsmith.formats.record import RecordContext, RecordInvalid, build_conversation, describe, head, tail
+from threadsmith.model import Conversation, Message, ProblemKind
 
 NAME = "alpaca"
-_KEYS = ("instruction", "input", "output", "system", "history")
+_KEYS = frozenset({"instruction", "input", "output", "system", "history"})
 
 
 def matches(record: dict[str, Any]) -> bool:
@@ -53,41 +56,35 @@ def read(record: dict[str, Any], ctx: RecordContext) -> Conversation:
     messages += _history(record.get("history"))
     prompt = f"{instruction}\n\n{user_input}" if user_input else instruction
     messages += [Message("user", prompt), Message("assistant", output)]
-    conv_id, assigned = record_id(record, ctx)
-    tags = record_tags(record)
-    skip = set(_KEYS) | ({"id"} if not assigned else set()) | ({"tags"} if tags is not None else set())
     hints = {
-        "tags_key": tags is not None,
         "instruction": instruction,
         "input": user_input,
         "input_key": "input" in record,
         "system_key": "system" in record,
         "history_key": "history" in record,
     }
-    return Conversation(
-        id=conv_id,
-        messages=tuple(messages),
-        tags=tags or (),
-        metadata={k: v for k, v in record.items() if k not in skip},
-        source=Source(ctx.path, ctx.index, ctx.line, NAME, hints),
-        id_assigned=assigned,
-    )
+    return build_conversation(record, ctx, NAME, messages, _KEYS, hints)
+
+
+def _pairs(conversation: Conversation, messages: list[Message], history: bool) -> list[list[str]]:
+    """``[user, assistant]`` text pairs; more than one only when ``history`` may hold the earlier ones."""
+    roles = [m.role for m in messages]
+    pairs = len(roles) // 2
+    if pairs == 0 or roles != ["user", "assistant"] * pairs or (pairs > 1 and not history):
+        raise UnsupportedConversion(
+            f"Conversation {describe(conversation)} has {len(roles)} turns ({', '.join(roles[:6])}"
+            f"{', ...' if len(roles) > 6 else ''}); Alpaca holds exactly one user turn and one assistant turn.",
+            hint="Export it as openai or sharegpt, or split it into single-turn entries first.",
+        )
+    return [[messages[i].text, messages[i + 1].text] for i in range(0, len(messages), 2)]
 
 
 def write(conversation: Conversation) -> dict[str, Any]:
     """A single-turn conversation (optional system, one user, one assistant) as an Alpaca record."""
+    hints = conversation.source.hints if conversation.source.format == NAME else {}
     messages = list(conversation.messages)
     system = messages.pop(0).text if messages and messages[0].role == "system" else None
-    roles = [m.role for m in messages]
-    if roles != ["user", "assistant"]:
-        where = f"line {conversation.source.line}" if conversation.source.line else f"id {conversation.id}"
-        raise UnsupportedConversion(
-            f"Conversation {conversation.id!r} ({where}) has turns {roles}; Alpaca holds exactly one "
-            "user turn and one assistant turn.",
-            hint="Export it as openai or sharegpt, or split it into single-turn entries first.",
-        )
-    hints = conversation.source.hints if conversation.source.format == NAME else {}
-    prompt = messages[0].text
+    *history, (prompt, output) = _pairs(conversation, messages, bool(hints.get("history_key")))
     instruction, user_input = prompt, ""
     if hints.get("input") and prompt == f"{hints.get('instruction')}\n\n{hints['input']}":
         instruction, user_input = hints["instruction"], hints["input"]
@@ -95,10 +92,10 @@ def write(conversation: Conversation) -> dict[str, Any]:
     record["instruction"] = instruction
     if user_input or hints.get("input_key", True):
         record["input"] = user_input
-    record["output"] = messages[1].text
+    record["output"] = output
     if system is not None or hints.get("system_key"):
         record["system"] = system or ""
     if hints.get("history_key"):
-        record["history"] = []
+        record["history"] = history
     record.update(tail(conversation))
     return record

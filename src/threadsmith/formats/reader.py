@@ -2,7 +2,8 @@
 
 Every record is sniffed on its own, so files that mix formats read completely. Nothing here
 raises for bad data: a line that cannot be read becomes a :class:`RecordProblem` with its line
-and column, and reading goes on with the next line.
+and column (1-based; the column counts characters, or bytes for invalid UTF-8), and reading
+goes on with the next line. A JSON array can only be read up to its first syntax error.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import gzip
 import io
 import json
 import os
+import re
 import zlib
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, BinaryIO
@@ -32,6 +34,11 @@ DATASET_SUFFIXES = (".jsonl", ".json", ".jsonl.gz", ".json.gz", ".ndjson", ".txt
 Item = Conversation | RecordProblem
 Progress = Callable[[int], None]
 _RECOGNIZED_HINT = "expected one of: messages, conversations, instruction+output, prompt+completion, or a Human:/Assistant: transcript"
+_LINE_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
+_DAMAGED = (EOFError, zlib.error, gzip.BadGzipFile)
+_BOM = b"\xef\xbb\xbf"
+#: A ``\\uD800``-``\\uDFFF`` escape: the json module accepts lone surrogates, orjson (and UTF-8) do not.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def decode_record(record: Any, ctx: RecordContext) -> Item:
@@ -48,7 +55,7 @@ def decode_record(record: Any, ctx: RecordContext) -> Item:
     return _problem(ProblemKind.UNRECOGNIZED, f"no conversation found (keys: {keys}); {_RECOGNIZED_HINT}", ctx, record)
 
 
-def decode_line(raw: bytes, ctx: RecordContext) -> Item:
+def decode_line(raw: bytes | str, ctx: RecordContext) -> Item:
     """One JSONL line to a conversation or a problem (with the column of a syntax error)."""
     try:
         value = orjson.loads(raw)
@@ -73,104 +80,163 @@ def read_file(
         raise InputNotFound(f"{name} is a folder; pass the files in it, or use audit which expands folders.") from None
     except OSError as exc:
         raise InputNotFound(f"Cannot read {name}: {exc.strerror}") from None
-    role_map = dict(role_map or {})
+    labels = {label.strip().lower(): role for label, role in (role_map or {}).items()}
     with handle:
         magic = handle.read(2)
         handle.seek(0)
         stream: BinaryIO = gzip.GzipFile(fileobj=handle) if magic == b"\x1f\x8b" else handle
         try:
-            yield from _dispatch(stream, name, role_map, progress, handle)
-        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-            ctx = RecordContext(name, 0, None, role_map)
-            yield _problem(ProblemKind.UNPARSEABLE, f"the compressed file is damaged ({exc}); records after this point are not read", ctx)
+            yield from _dispatch(stream, name, labels, progress, handle)
+        except _DAMAGED as exc:
+            yield _damaged(exc, RecordContext(name, 0, None, labels))
+
+
+def jsonl_chunks(
+    path: str | os.PathLike[str], *, size: int = 512, progress: Progress | None = None,
+) -> Iterator[list[tuple[int, int, bytes]]] | None:
+    """Numbered raw lines of a plain, uncompressed JSONL file, in chunks, for parallel decoding.
+
+    Each item of a chunk is ``(entry index, line number, raw line)``; decode it with
+    :func:`decode_line`. Returns None when the file needs another reading mode (a JSON array
+    or object, a transcript, a SillyTavern chat, a ``.gz``): use :func:`read_file` then.
+    """
+    name = os.fspath(path)
+    with open(name, "rb") as handle:
+        head = handle.read(4096)
+    if head[:2] == b"\x1f\x8b" or _mode(head, name) != "lines":
+        return None
+    first = head.removeprefix(_BOM).split(b"\n", 1)[0]
+    try:
+        if sillytavern.is_header(orjson.loads(first)):
+            return None
+    except orjson.JSONDecodeError:
+        pass
+    return _chunks(name, size, progress)
+
+
+def _chunks(name: str, size: int, progress: Progress | None) -> Iterator[list[tuple[int, int, bytes]]]:
+    with open(name, "rb") as handle:
+        chunk: list[tuple[int, int, bytes]] = []
+        for index, (line_no, line) in enumerate(_numbered(handle)):
+            chunk.append((index, line_no, line))  # type: ignore[arg-type]  # plain files do not break off
+            if len(chunk) == size:
+                yield chunk
+                chunk = []
+                if progress is not None:
+                    progress(handle.tell())
+        if chunk:
+            yield chunk
+
+
+def _mode(head: bytes, name: str) -> str:
+    """The reading mode for a file, from its first bytes and its name."""
+    head = head.removeprefix(_BOM).lstrip()
+    first, first_line = head[:1], head.split(b"\n", 1)[0].strip()
+    lowered = name.lower()
+    if first == b"[" and (first_line == b"[" or not lowered.endswith(_LINE_SUFFIXES)):
+        return "array"
+    if first == b"{" and lowered.endswith((".json", ".json.gz")):
+        return "object"
+    if lowered.endswith(".txt") and first != b"{":
+        return "text"
+    return "lines"
 
 
 def _dispatch(stream: BinaryIO, name: str, role_map: dict[str, str], progress: Progress | None, handle: BinaryIO) -> Iterator[Item]:
-    """Choose the reading mode from the file's first character and its name."""
-    first = _first_char(stream)
-    lowered = name.lower()
-    if first == b"[":
+    """Choose the reading mode from the file's first line and its name."""
+    mode = _mode(stream.read(4096), name)
+    stream.seek(0)
+    if mode == "array":
         yield from _read_array(stream, name, role_map, progress, handle)
-    elif first == b"{" and lowered.endswith((".json", ".json.gz")):
+    elif mode == "object":
         yield from _read_json_object(stream, name, role_map, progress, handle)
-    elif lowered.endswith(".txt") and first != b"{":
-        yield _read_text(stream, name, role_map)
+    elif mode == "text":
+        yield from _read_text(stream, name, role_map)
     else:
         yield from _read_lines(stream, name, role_map, progress, handle)
 
 
 def _read_json_object(stream: BinaryIO, path: str, role_map: dict[str, str], progress: Progress | None, raw: BinaryIO) -> Iterator[Item]:
     """A ``.json`` file holding one object is one record; one holding JSON lines is read as JSONL."""
-    data = stream.read()
+    data = stream.read().removeprefix(_BOM)
     try:
         value = orjson.loads(data)
-    except orjson.JSONDecodeError:
-        yield from _read_lines(io.BytesIO(data), path, role_map, progress, raw)
+    except orjson.JSONDecodeError as exc:
+        lines = data.lstrip().split(b"\n")
+        if _parses(lines[0]) or sum(line.startswith(b"{") for line in lines) > 1:
+            yield from _read_lines(io.BytesIO(data), path, role_map, progress, raw)
+        else:
+            yield _unparseable(data, exc, RecordContext(path, 0, None, role_map), whole=True)
         return
     line = data[: len(data) - len(data.lstrip())].count(b"\n") + 1
     yield decode_record(value, RecordContext(path, 0, line, role_map))
 
 
-def _first_char(stream: BinaryIO) -> bytes:
-    """The first non-space byte of the file (after a UTF-8 BOM); the stream is rewound."""
-    head = stream.read(4096)
-    stream.seek(0)
-    head = head.removeprefix(b"\xef\xbb\xbf").lstrip()
-    return head[:1]
-
-
 def _read_lines(stream: BinaryIO, path: str, role_map: dict[str, str], progress: Progress | None, raw: BinaryIO) -> Iterator[Item]:
+    """JSON lines, one record each; a SillyTavern header on the first line makes the file one chat."""
     index = 0
-    line_no = 0
-    header: dict[str, Any] | None = None
-    st_lines: list[Any] = []
-    for line in stream:
-        line_no += 1
-        if line_no == 1:
-            line = line.removeprefix(b"\xef\xbb\xbf")
-        if not line.strip():
-            continue
+    lines = _numbered(stream)
+    for line_no, line in lines:
+        if not isinstance(line, bytes):
+            yield _damaged(line, RecordContext(path, index, line_no, role_map))
+            return
         ctx = RecordContext(path, index, line_no, role_map)
-        if header is not None:
-            try:
-                st_lines.append(orjson.loads(line))
-            except orjson.JSONDecodeError as exc:
-                yield _unparseable(line, exc, ctx)
-            continue
         item = decode_line(line, ctx)
         if index == 0 and isinstance(item, RecordProblem) and item.kind is ProblemKind.UNRECOGNIZED:
-            value = orjson.loads(line)
-            if sillytavern.is_header(value):
-                header = value
-                continue
+            header = orjson.loads(line)
+            if sillytavern.is_header(header):
+                yield from _read_chat(header, lines, ctx)
+                break
         yield item
         index += 1
         if progress is not None and index % 4096 == 0:
             progress(raw.tell())
-    if header is not None:
-        ctx = RecordContext(path, 0, 1, role_map)
-        try:
-            yield sillytavern.read(header, st_lines, ctx)
-        except RecordInvalid as exc:
-            yield _problem(exc.kind, f"sillytavern chat: {exc.detail}", ctx, None, exc.message_index)
     if progress is not None:
         progress(raw.tell())
 
 
+def _numbered(stream: BinaryIO) -> Iterator[tuple[int, bytes | Exception]]:
+    """``(line number, line)`` for every non-blank line (BOM removed); the error where a .gz breaks off."""
+    line_no = 0
+    try:
+        for line in stream:
+            line_no += 1
+            if line_no == 1:
+                line = line.removeprefix(_BOM)
+            if line.strip():
+                yield line_no, line
+    except _DAMAGED as exc:
+        yield line_no + 1, exc
+
+
+def _read_chat(header: dict[str, Any], lines: Iterator[tuple[int, bytes | Exception]], ctx: RecordContext) -> Iterator[Item]:
+    """The message lines of a SillyTavern chat; a line that is not a message is a problem of its own."""
+    messages = []
+    for line_no, line in lines:
+        where = RecordContext(ctx.path, ctx.index, line_no, ctx.role_map)
+        if not isinstance(line, bytes):
+            yield _damaged(line, where)
+            break
+        try:
+            messages.append(sillytavern.message(orjson.loads(line), len(messages)))
+        except orjson.JSONDecodeError as exc:
+            yield _unparseable(line, exc, where)
+        except RecordInvalid as exc:
+            yield _problem(exc.kind, f"sillytavern chat: {exc.detail}", where, None, exc.message_index)
+    yield sillytavern.read(header, messages, ctx)
+
+
 def _read_array(stream: BinaryIO, path: str, role_map: dict[str, str], progress: Progress | None, raw: BinaryIO) -> Iterator[Item]:
     """A JSON array of records, with the line where each record starts."""
-    data = stream.read()
+    data = stream.read().removeprefix(_BOM)
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        yield RecordProblem(ProblemKind.UNPARSEABLE, f"invalid UTF-8 (byte 0x{data[exc.start]:02x})", path, 0, line, column)
+        yield _bad_utf8(data, exc.start, RecordContext(path, 0, None, role_map))
         return
     del data
     decoder = json.JSONDecoder()
-    pos = _skip_space(text, 0)
-    pos = _skip_space(text, pos + 1)
+    pos = _skip_space(text, _skip_space(text, 0) + 1)
     line, counted, index = 1, 0, 0
     while pos < len(text) and text[pos] != "]":
         line += text.count("\n", counted, pos)
@@ -179,9 +245,9 @@ def _read_array(stream: BinaryIO, path: str, role_map: dict[str, str], progress:
         try:
             value, end = decoder.raw_decode(text, pos)
         except (json.JSONDecodeError, RecursionError) as exc:
-            yield _syntax_problem(text, exc, ctx, rest=True)
+            yield _syntax_problem(exc, ctx)
             return
-        yield decode_record(value, ctx)
+        yield _array_record(text, pos, end, value, ctx)
         index += 1
         if progress is not None and index % 4096 == 0:
             progress(raw.tell())
@@ -189,24 +255,59 @@ def _read_array(stream: BinaryIO, path: str, role_map: dict[str, str], progress:
         if pos < len(text) and text[pos] == ",":
             pos = _skip_space(text, pos + 1)
         elif pos < len(text) and text[pos] != "]":
-            line += text.count("\n", counted, pos)
-            ctx = RecordContext(path, index, line, role_map)
-            yield _problem(ProblemKind.UNPARSEABLE, "expected ',' or ']' after the record; the rest of the array is not read", ctx)
-            return
+            break
+    end_problem = _array_end(text, pos)
+    if end_problem:
+        detail, at = end_problem
+        line += text.count("\n", counted, at)
+        column = at - (text.rfind("\n", 0, at) + 1) + 1
+        yield RecordProblem(ProblemKind.UNPARSEABLE, detail, path, index, line, column)
 
 
-def _read_text(stream: BinaryIO, path: str, role_map: dict[str, str]) -> Item:
-    """A ``.txt`` file holding one Human:/Assistant: transcript."""
+def _array_record(text: str, start: int, end: int, value: Any, ctx: RecordContext) -> Item:
+    """One array element as a record; one with a lone surrogate escape is unparseable, as in JSONL."""
+    if _SURROGATE_ESCAPE.search(text, start, end):
+        try:
+            orjson.loads(text[start:end])
+        except orjson.JSONDecodeError as exc:
+            return RecordProblem(ProblemKind.UNPARSEABLE, f"invalid JSON: {exc.msg}", ctx.path, ctx.index, ctx.line)
+    return decode_record(value, ctx)
+
+
+def _array_end(text: str, pos: int) -> tuple[str, int] | None:
+    """What is wrong at the end of an array (not closed, or followed by more data) and where."""
+    if pos >= len(text):
+        return "the JSON array is not closed with ']' (is the file truncated?)", len(text)
+    if text[pos] != "]":
+        return "expected ',' or ']' after the record; the rest of the array is not read", pos
+    after = _skip_space(text, pos + 1)
+    if after < len(text):
+        return "unexpected data after the closing ']' of the array is not read", after
+    return None
+
+
+def _read_text(stream: BinaryIO, path: str, role_map: dict[str, str]) -> Iterator[Item]:
+    """A ``.txt`` file holding one Human:/Assistant: transcript (a blank one holds nothing)."""
     ctx = RecordContext(path, 0, 1, role_map)
-    data = stream.read()
+    data = stream.read().removeprefix(_BOM)
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return _problem(ProblemKind.UNPARSEABLE, f"invalid UTF-8 at byte {exc.start}", ctx)
+        yield _bad_utf8(data, exc.start, ctx)
+        return
     record = {"text": text}
-    if not transcript.matches(record):
-        return _problem(ProblemKind.UNRECOGNIZED, "text file has no Human:/Assistant: turn markers", ctx)
-    return transcript.read(record, ctx)
+    if transcript.matches(record):
+        yield transcript.read(record, ctx)
+    elif text.strip():
+        yield _problem(ProblemKind.UNRECOGNIZED, "text file has no Human:/Assistant: turn markers", ctx)
+
+
+def _parses(line: bytes) -> bool:
+    try:
+        orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return False
+    return True
 
 
 def _skip_space(text: str, pos: int) -> int:
@@ -227,21 +328,36 @@ def _problem(kind: ProblemKind, detail: str, ctx: RecordContext, record: Any = N
     )
 
 
-def _unparseable(raw: bytes, exc: orjson.JSONDecodeError, ctx: RecordContext) -> RecordProblem:
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as bad:
-        detail = f"invalid UTF-8 (byte 0x{raw[bad.start]:02x} at column {bad.start + 1})"
-        return RecordProblem(ProblemKind.UNPARSEABLE, detail, ctx.path, ctx.index, ctx.line, bad.start + 1)
-    message = str(exc.msg if hasattr(exc, "msg") else exc)
-    if "recursion" in message.lower():
+def _damaged(exc: Exception, ctx: RecordContext) -> RecordProblem:
+    detail = f"the compressed file is damaged ({exc}); records after this point are not read"
+    return _problem(ProblemKind.UNPARSEABLE, detail, ctx)
+
+
+def _bad_utf8(data: bytes, start: int, ctx: RecordContext) -> RecordProblem:
+    """Invalid UTF-8 at byte ``start`` of ``data``, located by line (offset by ``ctx.line``) and byte column."""
+    line = data.count(b"\n", 0, start) + (ctx.line or 1)
+    column = start - (data.rfind(b"\n", 0, start) + 1) + 1
+    detail = f"invalid UTF-8 (byte 0x{data[start]:02x} at column {column})"
+    return RecordProblem(ProblemKind.UNPARSEABLE, detail, ctx.path, ctx.index, line, column)
+
+
+def _unparseable(raw: bytes | str, exc: orjson.JSONDecodeError, ctx: RecordContext, whole: bool = False) -> RecordProblem:
+    """A JSON syntax error in a line (or, with ``whole``, in a document whose lines ``exc`` counts)."""
+    if not isinstance(raw, str):
+        data = bytes(raw)
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            return _bad_utf8(data, bad.start, ctx)
+    message = str(exc.msg)
+    if "recursion" in message.lower() or "depth" in message.lower():
         message = "nested too deeply (more than 1,024 levels)"
-    column = getattr(exc, "colno", None)
-    return RecordProblem(ProblemKind.UNPARSEABLE, f"invalid JSON: {message}", ctx.path, ctx.index, ctx.line, column)
+    line = exc.lineno if whole else ctx.line
+    return RecordProblem(ProblemKind.UNPARSEABLE, f"invalid JSON: {message}", ctx.path, ctx.index, line, exc.colno)
 
 
-def _syntax_problem(text: str, exc: Exception, ctx: RecordContext, rest: bool = False) -> RecordProblem:
-    suffix = "; the rest of the array is not read" if rest else ""
+def _syntax_problem(exc: Exception, ctx: RecordContext) -> RecordProblem:
+    suffix = "; the rest of the array is not read"
     if isinstance(exc, RecursionError):
         return RecordProblem(ProblemKind.UNPARSEABLE, f"nested too deeply{suffix}", ctx.path, ctx.index, ctx.line)
     assert isinstance(exc, json.JSONDecodeError)

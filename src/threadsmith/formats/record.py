@@ -1,7 +1,9 @@
-"""What every format reader shares: the record context and message decoding.
+"""What every format shares: the record context, message decoding, and the record envelope.
 
 A reader turns one decoded JSON record (a dict) into a :class:`Conversation`, or raises
-:class:`RecordInvalid`, which the file reader turns into a :class:`RecordProblem`.
+:class:`RecordInvalid`, which the file reader turns into a :class:`RecordProblem`. The
+envelope (id, tags, unknown keys) is read by :func:`conversation` and written back by
+:func:`head` and :func:`tail`, the same way for every format.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from threadsmith.model import ContentPart, Message, ProblemKind, ToolCall, canonical_role
+from threadsmith.model import ContentPart, Conversation, Message, ProblemKind, Source, ToolCall, canonical_role
 
 _MESSAGE_KEYS = frozenset({"role", "content", "name", "tool_calls", "tool_call_id", "weight"})
 
@@ -40,7 +42,9 @@ class RecordContext:
         stem = "record"
         if self.path:
             name = self.path.replace("\\", "/").rsplit("/", 1)[-1]
-            stem = name.split(".", 1)[0] or name
+            name = name[:-3] if name.lower().endswith(".gz") else name
+            base, dot, _ = name.rpartition(".")
+            stem = base if dot and base else name
         return f"{stem}:{self.index}"
 
 
@@ -78,6 +82,67 @@ def record_tags(record: Mapping[str, Any]) -> tuple[str, ...] | None:
     return None
 
 
+def build_conversation(
+    record: Mapping[str, Any],
+    ctx: RecordContext,
+    fmt: str,
+    messages: tuple[Message, ...] | list[Message],
+    used: set[str] | frozenset[str],
+    hints: Mapping[str, Any] | None = None,
+) -> Conversation:
+    """A conversation with the record's envelope: id, tags, and every key not ``used`` as metadata."""
+    conv_id, assigned = record_id(record, ctx)
+    tags = record_tags(record)
+    skip = set(used)
+    if not assigned:
+        skip.add("id")
+    if tags is not None:
+        skip.add("tags")
+    notes = {"tags_key": tags is not None, "int_id": not assigned and not isinstance(record["id"], str)}
+    return Conversation(
+        id=conv_id,
+        messages=tuple(messages),
+        tags=tags or (),
+        metadata={k: v for k, v in record.items() if k not in skip},
+        source=Source(ctx.path, ctx.index, ctx.line, fmt, {**notes, **(hints or {})}),
+        id_assigned=assigned,
+    )
+
+
+def head(conversation: Conversation) -> dict[str, Any]:
+    """The keys every writer puts first: the id (unless threadsmith assigned it), as a number if it was one."""
+    if conversation.id_assigned:
+        return {}
+    conv_id: Any = conversation.id
+    if conversation.source.hints.get("int_id") and _is_int(conv_id):
+        conv_id = int(conv_id)
+    return {"id": conv_id}
+
+
+def tail(conversation: Conversation) -> dict[str, Any]:
+    """The keys every writer puts last: tags (when present or read) and unknown metadata."""
+    out: dict[str, Any] = {}
+    if conversation.tags or conversation.source.hints.get("tags_key"):
+        out["tags"] = list(conversation.tags)
+    out.update(conversation.metadata)
+    return out
+
+
+def describe(conversation: Conversation) -> str:
+    """How an error names a conversation: its id, and its file and line when known."""
+    source = conversation.source
+    where = [source.path or "", f"line {source.line}" if source.line else ""]
+    located = " ".join(part for part in where if part)
+    return f"{conversation.id!r}" + (f" ({located})" if located else "")
+
+
+def _is_int(text: str) -> bool:
+    try:
+        return str(int(text)) == text
+    except ValueError:
+        return False
+
+
 def decode_content(value: Any, index: int) -> str | tuple[ContentPart, ...]:
     """Content as a string or as content parts; anything else is invalid content."""
     if isinstance(value, str):
@@ -98,7 +163,7 @@ def decode_content(value: Any, index: int) -> str | tuple[ContentPart, ...]:
                 raise RecordInvalid(
                     ProblemKind.INVALID_CONTENT, f"message {index} has a text part without a text string", index
                 )
-            extra = {k: v for k, v in part.items() if k not in ("type", "text")}
+            extra = {k: v for k, v in part.items() if k != "type" and not (k == "text" and isinstance(v, str))}
             parts.append(ContentPart(part["type"], text if isinstance(text, str) else None, extra))
         return tuple(parts)
     raise RecordInvalid(
@@ -143,7 +208,7 @@ def decode_message(value: Any, index: int, ctx: RecordContext) -> Message:
         raise RecordInvalid(ProblemKind.INVALID_MESSAGE, f"message {index} has a non-numeric weight", index)
     name = value.get("name")
     tool_call_id = value.get("tool_call_id")
-    extra = {k: v for k, v in value.items() if k not in _MESSAGE_KEYS} if len(value) > 2 else {}
+    extra = {k: v for k, v in value.items() if k not in _MESSAGE_KEYS}
     return Message(
         role=role,
         content=decode_content(value.get("content"), index),
@@ -165,6 +230,11 @@ def decode_messages(value: Any, ctx: RecordContext, key: str = "messages") -> tu
     return tuple(decode_message(item, i, ctx) for i, item in enumerate(value))
 
 
+def is_speaker_label(message: Message) -> bool:
+    """True when the message's name is its custom speaker label (``Kai``), mapped to a role by config."""
+    return message.name is not None and message.name == message.raw_role and canonical_role(message.name) is None
+
+
 def encode_content(content: str | tuple[ContentPart, ...]) -> Any:
     """Content back to JSON: a string, or a list of part objects."""
     if isinstance(content, str):
@@ -183,7 +253,7 @@ def encode_message(message: Message, *, keep_spelling: bool) -> dict[str, Any]:
     """One message back to an OpenAI-style object; unknown keys are written back."""
     role = message.raw_role if keep_spelling and message.raw_role is not None else message.role
     out: dict[str, Any] = {"role": role}
-    if message.name is not None and not (keep_spelling and message.name == message.raw_role):
+    if message.name is not None and not (keep_spelling and is_speaker_label(message)):
         out["name"] = message.name
     if message.tool_calls and message.content == "":
         out["content"] = None

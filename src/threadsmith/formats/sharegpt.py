@@ -2,29 +2,33 @@
 
 Speaker labels that are not roles (``Kai``, ``Mara``) are kept as message names; map them to
 roles with the ``[tool.threadsmith.roles]`` table. LLaMA-Factory's top-level ``system`` and
-``tools`` keys are read too.
+``tools`` keys are read too, and so are turns spelled ``role``/``content``. A message name that
+is not the speaker label is written as a ``name`` key of the turn.
+
+Lossy by design when written from other formats: multi-part content becomes its text, and tool
+calls (which ShareGPT has no place for) are not written.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from threadsmith.formats.openai import head, tail
 from threadsmith.formats.record import (
     RecordContext,
     RecordInvalid,
+    build_conversation,
     decode_content,
-    record_id,
-    record_tags,
+    encode_content,
+    head,
     resolve_role,
+    tail,
 )
-from threadsmith.model import Conversation, Message, ProblemKind, Source
+from threadsmith.model import CANONICAL_ROLES, Conversation, Message, ProblemKind, canonical_role
 
 NAME = "sharegpt"
 
 #: Canonical role -> the spelling ShareGPT writes.
 _SPELLING = {"user": "human", "assistant": "gpt", "system": "system", "tool": "observation"}
-_TURN_KEYS = frozenset({"from", "value", "role", "content", "weight"})
 
 
 def matches(record: dict[str, Any]) -> bool:
@@ -36,26 +40,25 @@ def _turn(value: Any, index: int, ctx: RecordContext) -> tuple[Message, bool]:
     if not isinstance(value, dict):
         raise RecordInvalid(ProblemKind.INVALID_MESSAGE, f"turn {index} is a {type(value).__name__}, not an object", index)
     role_key = "from" if "from" in value else "role"
+    content_key = "value" if "value" in value else "content"
     label = value.get(role_key)
     if not isinstance(label, str):
         raise RecordInvalid(ProblemKind.INVALID_MESSAGE, f"turn {index} has no 'from' speaker string", index)
-    role, raw, speaker = resolve_role(label, ctx)
-    if raw is None and role == label and role not in ("user", "assistant", "system", "tool"):
+    role, _, speaker = resolve_role(label, ctx)
+    if role == label and role not in CANONICAL_ROLES:
         speaker = label  # an unmapped custom speaker keeps its label as the name
-    native = _SPELLING.get(role)
-    raw_role = None if label == native else label
-    extra = {k: v for k, v in value.items() if k not in _TURN_KEYS}
     weight = value.get("weight")
     if weight is not None and (isinstance(weight, bool) or not isinstance(weight, (int, float))):
         raise RecordInvalid(ProblemKind.INVALID_MESSAGE, f"turn {index} has a non-numeric weight", index)
-    content_key = "value" if "value" in value else "content"
+    name = value.get("name")
+    used = {role_key, content_key, "weight"} | ({"name"} if isinstance(name, str) else set())
     message = Message(
         role=role,
         content=decode_content(value.get(content_key), index),
-        name=speaker,
+        name=name if isinstance(name, str) else speaker,
         weight=weight,
-        raw_role=raw_role,
-        extra=extra,
+        raw_role=None if label == _SPELLING.get(role) else label,
+        extra={k: v for k, v in value.items() if k not in used},
     )
     return message, role_key == "role"
 
@@ -65,40 +68,24 @@ def read(record: dict[str, Any], ctx: RecordContext) -> Conversation:
     turns = record["conversations"]
     if not isinstance(turns, list):
         raise RecordInvalid(ProblemKind.MESSAGES_NOT_A_LIST, f"'conversations' is a {type(turns).__name__}, not a list")
-    messages = []
-    role_keys = False
     system = record.get("system")
-    if isinstance(system, str):
-        messages.append(Message("system", system))
+    messages = [Message("system", system)] if isinstance(system, str) else []
+    role_keys = False
     for turn in turns:
         message, uses_role_key = _turn(turn, len(messages), ctx)
         role_keys = role_keys or uses_role_key
         messages.append(message)
-    conv_id, assigned = record_id(record, ctx)
-    tags = record_tags(record)
-    skip = {"conversations"} | ({"id"} if not assigned else set()) | ({"tags"} if tags is not None else set())
-    if isinstance(system, str):
-        skip.add("system")
-    hints = {"tags_key": tags is not None, "system_key": isinstance(system, str), "role_keys": role_keys}
-    return Conversation(
-        id=conv_id,
-        messages=tuple(messages),
-        tags=tags or (),
-        metadata={k: v for k, v in record.items() if k not in skip},
-        source=Source(ctx.path, ctx.index, ctx.line, NAME, hints),
-        id_assigned=assigned,
-    )
+    used = {"conversations", "system"} if isinstance(system, str) else {"conversations"}
+    hints = {"system_key": isinstance(system, str), "role_keys": role_keys}
+    return build_conversation(record, ctx, NAME, messages, used, hints)
 
 
 def _encode_turn(message: Message, keep: bool, role_keys: bool) -> dict[str, Any]:
-    if keep and message.raw_role is not None:
-        label = message.raw_role
-    elif message.role in _SPELLING:
-        label = _SPELLING[message.role]
-    else:
-        label = message.name or message.role
-    value = message.content if isinstance(message.content, str) else message.text
+    label = message.raw_role if keep and message.raw_role is not None else _SPELLING.get(message.role, message.role)
+    value = encode_content(message.content) if keep else message.text
     turn: dict[str, Any] = {"role": label, "content": value} if role_keys else {"from": label, "value": value}
+    if message.name is not None and not (message.name == label and canonical_role(label) is None):
+        turn["name"] = message.name  # a custom speaker's name is its label; any other name needs the key
     if message.weight is not None:
         turn["weight"] = message.weight
     turn.update(message.extra)

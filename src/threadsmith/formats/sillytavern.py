@@ -3,6 +3,10 @@
 The first line is a header (``user_name``, ``character_name``, ``create_date``,
 ``chat_metadata``); every later line is a message: ``name``, ``is_user``, ``is_system``,
 ``mes``, plus ``send_date``, ``swipes`` and other keys, which are kept and written back.
+A message line that cannot be read is a problem of its own; the chat keeps the other lines.
+
+Lossy by design when written from other formats: tool turns and custom roles become
+character (assistant) lines, and multi-part content becomes its text.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ def is_header(record: Any) -> bool:
     return isinstance(record, dict) and "user_name" in record and "character_name" in record and "mes" not in record
 
 
-def _message(line: Any, index: int) -> Message:
+def message(line: Any, index: int) -> Message:
+    """One message line; raises :class:`RecordInvalid` for a line that is not one."""
     if not isinstance(line, dict) or not isinstance(line.get("mes"), str):
         raise RecordInvalid(ProblemKind.INVALID_MESSAGE, f"message {index} is not a SillyTavern message with a 'mes' string", index)
     if line.get("is_system"):
@@ -32,17 +37,18 @@ def _message(line: Any, index: int) -> Message:
     else:
         role = "assistant"
     name = line.get("name")
-    extra = {k: v for k, v in line.items() if k not in _MESSAGE_KEYS}
+    used = _MESSAGE_KEYS if isinstance(name, str) else _MESSAGE_KEYS - {"name"}
+    extra = {k: v for k, v in line.items() if k not in used}
     return Message(role, line["mes"], name=name if isinstance(name, str) else None, extra=extra)
 
 
-def read(header: dict[str, Any], lines: Iterable[Any], ctx: RecordContext) -> Conversation:
-    """The header and the message lines of one SillyTavern chat file."""
-    messages = tuple(_message(line, i) for i, line in enumerate(lines))
-    chat_id = header.get("chat_metadata", {}).get("chat_id_hash") if isinstance(header.get("chat_metadata"), dict) else None
+def read(header: dict[str, Any], messages: Iterable[Message], ctx: RecordContext) -> Conversation:
+    """The conversation of one SillyTavern chat file: its header and its readable messages."""
+    metadata = header.get("chat_metadata")
+    chat_id = metadata.get("chat_id_hash") if isinstance(metadata, dict) else None
     return Conversation(
         id=str(chat_id) if chat_id is not None else ctx.assigned_id(),
-        messages=messages,
+        messages=tuple(messages),
         metadata=dict(header),
         source=Source(ctx.path, ctx.index, ctx.line, NAME, {}),
         id_assigned=True,
@@ -57,11 +63,11 @@ def write_lines(conversation: Conversation) -> list[dict[str, Any]]:
     header.setdefault("user_name", user)
     header.setdefault("character_name", char)
     lines: list[dict[str, Any]] = [header]
-    for message in conversation.messages:
-        line: dict[str, Any] = {"name": message.name or (user if message.role == "user" else char)}
-        line["is_user"] = message.role == "user"
-        line["is_system"] = message.role == "system"
-        line["mes"] = message.text
-        line.update(message.extra)
+    for msg in conversation.messages:
+        line: dict[str, Any] = {"name": msg.name or (user if msg.role == "user" else char)}
+        line["is_user"] = msg.role == "user"
+        line["is_system"] = msg.role == "system"
+        line["mes"] = msg.text
+        line.update(msg.extra)
         lines.append(line)
     return lines
