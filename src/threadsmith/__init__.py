@@ -27,6 +27,8 @@ from threadsmith.errors import (
     UserError,
 )
 from threadsmith.formats import read_file, to_record, write_jsonl
+from threadsmith.report import quality_score, write_report
+from threadsmith.stats import DatasetStats, dataset_stats
 from threadsmith.model import (
     ContentPart,
     Conversation,
@@ -56,6 +58,7 @@ __all__ = [
     "Conversation",
     "ConversationCheck",
     "ConvertResult",
+    "DatasetStats",
     "DatasetCheck",
     "Family",
     "Finding",
@@ -78,9 +81,12 @@ __all__ = [
     "all_checks",
     "audit",
     "convert",
+    "dataset_stats",
     "load_config",
+    "quality_score",
     "read_file",
     "register",
     "to_record",
     "write_jsonl",
+    "write_report",
 ]

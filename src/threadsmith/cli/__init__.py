@@ -11,6 +11,7 @@ import sys
 import click
 
 from threadsmith.cli.commands import audit_command, checks_command, convert_command, explain_command
+from threadsmith.cli.insights import report_command, stats_command
 from threadsmith.errors import ThreadsmithError
 
 EXIT_ERROR = 2
@@ -48,6 +49,8 @@ cli.add_command(audit_command)
 cli.add_command(convert_command)
 cli.add_command(explain_command)
 cli.add_command(checks_command)
+cli.add_command(stats_command)
+cli.add_command(report_command)
 
 
 def main() -> None:

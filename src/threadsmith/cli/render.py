@@ -26,13 +26,13 @@ def console(*, stderr: bool = False) -> Console:
 
 
 @contextlib.contextmanager
-def progress_bar(*, enabled: bool) -> Iterator[ProgressCallback | None]:
+def progress_bar(*, enabled: bool, verb: str = "auditing") -> Iterator[ProgressCallback | None]:
     """A progress callback drawing a bar on stderr for large inputs, when stderr is a terminal."""
     err = console(stderr=True)
     if not enabled or not err.is_terminal:
         yield None
         return
-    bars = Progress(TextColumn("[bold]auditing[/] {task.description}"), BarColumn(), DownloadColumn(),
+    bars = Progress(TextColumn(f"[bold]{verb}[/] {{task.description}}"), BarColumn(), DownloadColumn(),
                     TimeRemainingColumn(), console=err, transient=True)
     tasks: dict[str, int] = {}
 

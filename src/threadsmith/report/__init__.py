@@ -1,0 +1,92 @@
+"""The HTML report: audit findings, dataset statistics and a quality score in one offline file.
+
+``write_report(paths, "report.html")`` is the library call behind ``threadsmith report``. It
+reads the data twice (once to audit, once for statistics and the example excerpts) and holds
+only bounded summaries. The page carries its styles and charts (inline SVG), loads nothing,
+runs no script, and escapes every string that comes from the data.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from importlib import metadata
+
+from threadsmith.audit import AuditReport, ProgressCallback, audit, expand_paths
+from threadsmith.config import Config
+from threadsmith.errors import UserError
+from threadsmith.formats import read_file
+from threadsmith.report.findings import ExcerptCollector, example_keys, group_findings
+from threadsmith.report.page import render_page
+from threadsmith.report.score import FamilyPenalty, QualityScore, quality_score
+from threadsmith.stats import DatasetStats, StatsCollector
+
+__all__ = ["FamilyPenalty", "QualityScore", "Report", "build_report", "quality_score", "write_report"]
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """The rendered page and what it was made from."""
+
+    html: str
+    score: QualityScore
+    stats: DatasetStats
+    audit: AuditReport
+    #: Where the page was written (None when only built).
+    output: str | None = None
+
+
+def build_report(
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    config: Config | None = None,
+    examples: int = 5,
+    progress: ProgressCallback | None = None,
+    generated: datetime | None = None,
+) -> Report:
+    """Audit the files, compute their statistics, score them and render the page."""
+    config = config or Config()
+    files = expand_paths(paths)
+    audited = audit(files, config=config, progress=progress)
+    families = group_findings(audited.findings, max(0, examples))
+    collector = StatsCollector(kind=audited.summary.kind)
+    excerpts = ExcerptCollector(example_keys(families))
+    for path in files:
+        for item in read_file(path, role_map=config.roles):
+            collector.add(item)
+            excerpts.add(item)
+    stats = collector.result(files)
+    score = quality_score(audited.findings, audited.summary.records)
+    when = (generated or datetime.now()).strftime("%Y-%m-%d %H:%M")
+    page = render_page(stats, audited, score, families, excerpts.excerpts, generated=when, version=_version())
+    return Report(page, score, stats, audited)
+
+
+def write_report(
+    paths: Sequence[str | os.PathLike[str]],
+    output: str | os.PathLike[str],
+    *,
+    config: Config | None = None,
+    examples: int = 5,
+    progress: ProgressCallback | None = None,
+) -> Report:
+    """:func:`build_report`, written to ``output`` as UTF-8 (never over one of the inputs)."""
+    target = os.path.abspath(os.fspath(output))
+    if any(os.path.abspath(f) == target for f in expand_paths(paths)):
+        raise UserError(f"Refusing to overwrite the input {output} with the report.", hint="Choose another -o path.")
+    report = build_report(paths, config=config, examples=examples, progress=progress)
+    try:
+        with open(target, "w", encoding="utf-8") as handle:
+            handle.write(report.html)
+    except OSError as exc:
+        raise UserError(f"Cannot write {output}: {exc.strerror}") from None
+    return replace(report, output=target)
+
+
+def _version() -> str:
+    try:
+        return metadata.version("threadsmith")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"

@@ -1,0 +1,52 @@
+"""Dataset statistics: what a dataset looks like, computed in one streaming pass.
+
+``dataset_stats(paths)`` is the library call behind ``threadsmith stats``. Memory stays bounded
+whatever the size of the input: histograms have fixed buckets, the ranked counters keep a capped
+number of keys (their counts are then lower bounds, flagged ``approximate``), distinct counts
+turn into estimates past a few thousand values, and the dataset kind is detected from the first
+2,000 conversations.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from threadsmith.audit import ProgressCallback, expand_paths
+from threadsmith.config import Config
+from threadsmith.formats import read_file
+from threadsmith.stats.collector import StatsCollector
+from threadsmith.stats.result import MARKUP_STYLES, DatasetStats, Ranking, SystemPrompts, Voice
+from threadsmith.stats.sketches import Distribution
+
+__all__ = [
+    "MARKUP_STYLES",
+    "DatasetStats",
+    "Distribution",
+    "Ranking",
+    "StatsCollector",
+    "SystemPrompts",
+    "Voice",
+    "dataset_stats",
+]
+
+
+def dataset_stats(
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    config: Config | None = None,
+    top: int = 20,
+    progress: ProgressCallback | None = None,
+) -> DatasetStats:
+    """Statistics of dataset files (folders expand to the dataset files inside them)."""
+    config = config or Config()
+    files = expand_paths(paths)
+    collector = StatsCollector(top=top, kind=None if config.kind == "auto" else config.kind)
+    for path in files:
+        total = os.path.getsize(path)
+        report = (lambda done, p=path, t=total: progress(p, done, t)) if progress else None
+        for item in read_file(path, role_map=config.roles, progress=report):
+            collector.add(item)
+        if progress:
+            progress(path, total, total)
+    return collector.result(files)

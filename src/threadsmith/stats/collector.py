@@ -1,0 +1,155 @@
+"""One pass over conversations, keeping only bounded summaries (see :mod:`threadsmith.stats.sketches`)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from threadsmith.checks.profile import detect_kind
+from threadsmith.checks.text import WORD, fold
+from threadsmith.model import CANONICAL_ROLES, Conversation, Message, RecordProblem
+from threadsmith.stats.result import CHARS_PER_TOKEN, MARKUP_STYLES, DatasetStats, Ranking, SystemPrompts, Voice
+from threadsmith.stats.sketches import TOKEN_BOUNDS, TURN_BOUNDS, WORD_BOUNDS, Histogram, TopCounter, digest
+
+#: *action* markup as roleplay writes it: not **bold**, not ``2 * 3``.
+ACTION_SPAN = re.compile(r"(?<![*\w])\*(?![\s*])[^*\n]+?(?<![\s*])\*(?![*\w])")
+#: Quoted speech, straight or curly, on one line.
+QUOTE = re.compile(r'"[^"\n]+"|“[^”\n]+”')
+#: (action) and [action] where they start a line or follow a sentence: "(smiles) Hello." / "Fine. [She nods.]"
+PAREN_ACTION = re.compile(r"(?m)(?:^|(?<=[.!?…\"”*] ))\([^()\n]{3,}\)")
+BRACKET_ACTION = re.compile(r"(?m)(?:^|(?<=[.!?…\"”*] ))\[[^\[\]\n]{3,}\](?!\()")
+#: n-grams made only of these words say nothing about style ("one of the", "it is a").
+STOPWORDS = frozenset("""a about after all also an and any are as at be been but by can could did do does for from
+had has have he her hers him his i if in into is it its just may me might more most my no not of on one or our out
+over she so some such than that the their them then there these they this those to too up us very was we were what
+when where which who will with would you your""".split())
+_ROLE_CAP = 16
+_KIND_SAMPLE = 2000
+
+
+class StatsCollector:
+    """Feed it every item ``read_file`` yields (:meth:`add`), then ask for the :meth:`result`."""
+
+    def __init__(self, *, top: int = 20, kind: str | None = None) -> None:
+        self.top = top
+        self.kind = kind
+        self.records = self.conversations = self.unreadable = 0
+        self.messages: Counter[str] = Counter()
+        self.chars: Counter[str] = Counter()
+        self.words: dict[str, Histogram] = {}
+        self.turns = Histogram("turns", TURN_BOUNDS)
+        self.tokens = Histogram("tokens", TOKEN_BOUNDS)
+        self.openers = TopCounter(max(2000, top * 100))
+        self.ngrams = TopCounter(max(5000, top * 250), distinct=False)
+        self.voice = Counter[str]()
+        self.markup = Counter[str]()
+        self.with_system = 0
+        self.system = TopCounter(max(200, top * 10))
+        self.previews: dict[int, str] = {}
+        self.tags = TopCounter(max(500, top * 10))
+        self.names = TopCounter(max(500, top * 10))
+        self.sample: list[Conversation] = []
+
+    def add(self, item: Conversation | RecordProblem) -> None:
+        """Count one conversation, or one record that could not be read."""
+        self.records += 1
+        if isinstance(item, RecordProblem):
+            self.unreadable += 1
+            return
+        self.conversations += 1
+        if self.kind is None and len(self.sample) < _KIND_SAMPLE:
+            self.sample.append(item)
+        chars = turns = 0
+        for message in item.messages:
+            chars += self._message(message)
+            turns += message.role != "system"
+        self.turns.add(turns)
+        self.tokens.add(chars // CHARS_PER_TOKEN)
+        self._system(item)
+        for tag in dict.fromkeys(item.tags):
+            self.tags.add(tag)
+
+    def _message(self, message: Message) -> int:
+        role = message.role
+        if role not in self.words and len(self.words) >= _ROLE_CAP:
+            role = "other"
+        text = message.text
+        self.messages[role] += 1
+        self.chars[role] += len(text)
+        if message.name:
+            self.names.add(message.name)
+        if role == "assistant":
+            count = self._assistant(text)
+        else:
+            count = len(WORD.findall(text))
+        if role not in self.words:
+            self.words[role] = Histogram("words", WORD_BOUNDS)
+        self.words[role].add(count)
+        return len(text)
+
+    def _assistant(self, text: str) -> int:
+        tokens = WORD.findall(fold(text))
+        if tokens:
+            self.openers.add(" ".join(tokens[:3]))
+            self.ngrams.update(set(zip(tokens, tokens[1:], tokens[2:])))  # stopword-only ones dropped at the end
+        rest, acted = ACTION_SPAN.subn("\n", text)
+        dialogue = sum(len(m.group()) for m in QUOTE.finditer(rest))
+        voice = self.voice
+        voice["turns"] += 1
+        voice["action"] += len(text) - len(rest) + acted
+        voice["dialogue"] += dialogue
+        voice["narration"] += len(rest) - acted - dialogue
+        voice["turns_with_action"] += acted > 0
+        voice["turns_with_dialogue"] += dialogue > 0
+        paren = "(" in text and PAREN_ACTION.search(text)
+        bracket = "[" in text and BRACKET_ACTION.search(text)
+        styles = [name for name, used in (("asterisk", acted), ("parenthesis", paren), ("bracket", bracket)) if used]
+        self.markup.update(styles or ["none"])
+        return len(tokens)
+
+    def _system(self, conversation: Conversation) -> None:
+        text = next((m.text for m in conversation.messages if m.role == "system"), "").strip()
+        if not text:
+            return
+        self.with_system += 1
+        key = digest(text)
+        self.system.add(key)
+        if key not in self.previews:
+            self.previews[key] = " ".join(text.split())[:200]
+            if len(self.previews) > 10 * self.system.cap + 1:
+                self.previews = {k: self.previews[k] for k in self.system.counts if k in self.previews}
+
+    def result(self, files: tuple[str, ...] | list[str] = ()) -> DatasetStats:
+        """The statistics of everything added so far."""
+        return DatasetStats(
+            files=tuple(files), records=self.records, conversations=self.conversations, unreadable=self.unreadable,
+            kind=self.kind or detect_kind(self.sample),
+            messages=dict(_role_order(self.messages)), chars={r: self.chars[r] for r in _role_order(self.messages)},
+            words={r: self.words[r].result() for r in _role_order(self.messages)},
+            turns=self.turns.result(), tokens=self.tokens.result(),
+            openers=_ranking(self.openers, self.top, self.voice["turns"]),
+            ngrams=_phrases(self.ngrams, self.top, self.voice["turns"]),
+            voice=Voice(**{k: self.voice[k] for k in Voice.__dataclass_fields__}),
+            markup={style: self.markup[style] for style in MARKUP_STYLES},
+            system_prompts=SystemPrompts(
+                self.conversations, self.with_system, self.system.distinct() or 0,
+                Ranking(tuple((self.previews.get(k, ""), n) for k, n in self.system.top(self.top)),
+                        self.with_system, self.system.distinct(), self.system.approximate)),
+            tags=_ranking(self.tags, self.top, self.conversations),
+            characters=_ranking(self.names, self.top, sum(self.messages.values())),
+        )
+
+
+def _ranking(counter: TopCounter, top: int, total: int) -> Ranking:
+    return Ranking(tuple((str(k), n) for k, n in counter.top(top)), total, counter.distinct(), counter.approximate)
+
+
+def _phrases(counter: TopCounter, top: int, total: int) -> Ranking:
+    kept = [(" ".join(gram), n) for gram, n in counter.top(top + 2000) if not STOPWORDS.issuperset(gram)]
+    return Ranking(tuple(kept[:top]), total, None, counter.approximate)
+
+
+def _role_order(messages: Counter[str]) -> dict[str, int]:
+    known = [r for r in CANONICAL_ROLES if r in messages]
+    others = sorted((r for r in messages if r not in CANONICAL_ROLES), key=lambda r: (-messages[r], r))
+    return {r: messages[r] for r in (*known, *others)}
