@@ -15,10 +15,12 @@ from threadsmith.model import Conversation
 
 KINDS = ("roleplay", "assistant", "instruction")
 
-_ROLEPLAY_SYSTEM = re.compile(
-    r"\b(role-?play|in character|stay in character|you are playing|your character|persona|"
-    r"{{char}}|{{user}}|narrat|scenario|scene)\b", re.IGNORECASE)
-_ACTION = re.compile(r"\*[^*\n]{2,}\*")
+_ROLEPLAY_CUE = re.compile(
+    r"\b(role-?play(?:ing)?|in character|stay in character|you are playing|your character|persona|"
+    r"take (?:on )?the role|play the role|pretend (?:to be|you are|you're)|imagine (?:you are|you're)|"
+    r"act as|you will be playing|narrat(?:e|or)|scenario)\b|{{char}}|{{user}}", re.IGNORECASE)
+#: ``*an action*`` but not markdown ``**bold**``.
+_ACTION = re.compile(r"(?<![*\w])\*(?![*\s])[^*\n]{2,}?(?<![*\s])\*(?![*\w])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,19 +30,30 @@ class CheckContext:
     kind: str = "assistant"
 
 
+def _is_roleplay(conversation: Conversation) -> bool:
+    """Roleplay cues: a character setup in the system or first user turn, speaker names, *actions*."""
+    messages = conversation.messages
+    setup = " ".join(m.text[:600] for m in messages[:3] if m.role in ("system", "user"))
+    if _ROLEPLAY_CUE.search(setup) or any(m.name for m in messages if m.role in ("assistant", "user")):
+        return True
+    replies = [m.text for m in messages if m.role == "assistant"]
+    return bool(replies) and sum(1 for r in replies if _ACTION.search(r)) / len(replies) >= 0.5
+
+
 def detect_kind(sample: Iterable[Conversation]) -> str:
-    """The dataset kind that best explains a sample of its conversations."""
+    """The dataset kind that best explains a sample of its conversations.
+
+    ``roleplay`` when at least 30% of conversations set up a character (a system prompt or
+    first user turn like "You are Maren, ...", "take on the role of", "{{char}}"), name their
+    speakers, or act in ``*asterisks*`` in most replies; else ``instruction`` when at least
+    90% are single-turn; else ``assistant``.
+    """
     total = roleplay = single_turn = 0
     for conversation in sample:
         total += 1
+        roleplay += _is_roleplay(conversation)
         messages = conversation.messages
-        system = next((m.text for m in messages if m.role == "system"), "")
-        replies = [m.text for m in messages if m.role == "assistant"]
-        named = any(m.name for m in messages if m.role in ("assistant", "user"))
-        acted = sum(1 for r in replies if _ACTION.search(r))
-        if _ROLEPLAY_SYSTEM.search(system) or named or (replies and acted / len(replies) >= 0.5):
-            roleplay += 1
-        if sum(1 for m in messages if m.role == "user") <= 1 and len(replies) == 1:
+        if sum(1 for m in messages if m.role == "user") <= 1 and sum(1 for m in messages if m.role == "assistant") == 1:
             single_turn += 1
     if not total:
         return "assistant"
