@@ -1,1 +1,217 @@
-"""Repetition checks (RP): over-represented openers, overused phrases, assistant turns reused verbatim."""
+"""Repetition checks (RP): over-represented openers, assistant turns reused verbatim.
+
+Overused phrases (RP004) live in phrases.py; near-duplicate conversations (RP002) in
+near_duplicates.py; exact duplicates (RP001) in duplicates.py.
+
+Per-turn state is kept in typed arrays (a few bytes a turn), never as Python objects, so a
+million conversations stay within tens of megabytes.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterator
+from hashlib import blake2b
+
+import numpy as np
+
+from threadsmith.checks.base import DatasetCheck, DatasetHit, EntryRef
+from threadsmith.checks.near_duplicates import answering_turns, listing, where
+from threadsmith.checks.profile import CheckContext
+from threadsmith.checks.registry import register
+from threadsmith.model import Conversation, Family, Severity, fingerprint
+
+
+class HeavyHitters:
+    """The most frequent items of a stream in bounded memory (Misra-Gries with ``size`` counters).
+
+    Every item more frequent than ``total / (size + 1)`` is kept; counts are low by at most that.
+    """
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self.total = 0
+        self.counts: dict[str, int] = {}
+
+    def add(self, item: str) -> None:
+        """Count one occurrence."""
+        self.total += 1
+        counts = self.counts
+        if item in counts:
+            counts[item] += 1
+        elif len(counts) < self.size:
+            counts[item] = 1
+        else:
+            self.counts = {k: v - 1 for k, v in counts.items() if v > 1}
+
+    def top(self, k: int) -> list[tuple[str, int]]:
+        """The ``k`` largest counters, largest first."""
+        return sorted(self.counts.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+
+
+def opener(words: tuple[str, ...], n: int) -> str | None:
+    """The first ``n`` words of a turn, or None when the turn is not longer than that."""
+    return " ".join(words[:n]) if len(words) > n else None
+
+
+def _stable_hash(text: str) -> int:
+    return int.from_bytes(blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+
+
+@register
+class OverusedOpener(DatasetCheck):
+    """Many assistant turns start with the same words.
+
+    What it does:
+        Takes the first ``words`` (default 3) words of every assistant turn that answers a user
+        (case and punctuation ignored; turns not longer than that are skipped). An opener that
+        starts at least ``min_share`` (default 10%) of the turns and at least ``min_count``
+        (default 20) of them is reported once for the dataset (``entry_index`` null) and on
+        each turn that carries it (at most ``max_listed`` turns an opener, default 1000).
+    Why it matters:
+        Fine-tuning amplifies habits: a model trained on replies that mostly begin "Certainly!
+        Here's" will begin nearly every reply that way, whatever the question.
+    Example:
+        1,200 of 5,000 replies begin "As an AI, ..." (24%).
+    Fix:
+        None automatic: rewrite the openings of the listed turns (or drop some of them) so
+        that no single opener dominates.
+    """
+
+    code = "RP003"
+    name = "overused-opener"
+    family = Family.REPETITION
+    severity = Severity.INFO
+    defaults = {"words": 3, "min_share": 0.10, "min_count": 20, "max_listed": 1000}
+
+    def __init__(self, options: dict | None = None, context: CheckContext | None = None) -> None:
+        super().__init__(options, context)
+        self._hashes = array("q")
+        self._entries = array("I")
+        self._messages = array("H")
+        self._refs: list[EntryRef] = []
+        self._texts = HeavyHitters(256)
+
+    def summarize(self, conversation: Conversation) -> tuple[tuple[int, str], ...] | None:
+        n = int(self.options["words"])
+        found = tuple((i, o) for i, w in answering_turns(conversation) if (o := opener(w, n)) is not None)
+        return found or None
+
+    def observe(self, summary: tuple[tuple[int, str], ...], ref: EntryRef) -> None:
+        entry = len(self._refs)
+        self._refs.append(ref)
+        for index, text in summary:
+            self._hashes.append(hash(text))
+            self._entries.append(entry)
+            self._messages.append(min(index, 0xFFFF))
+            self._texts.add(text)
+
+    def finish(self) -> Iterator[DatasetHit]:
+        total = len(self._hashes)
+        hashes = np.frombuffer(self._hashes, dtype=np.int64)
+        floor = max(int(self.options["min_count"]), self.options["min_share"] * total)
+        for text, _ in self._texts.top(20):
+            mask = hashes == hash(text)
+            count = int(mask.sum())
+            if count < floor:
+                continue
+            share = f"{count:,} of {total:,} assistant turns ({count / total:.0%})"
+            limit = int(self.options["max_listed"])
+            listed = "" if count <= limit else f"; the first {limit:,} are listed"
+            yield DatasetHit(None, f"{share} open with '{text}'{listed}")
+            rows = np.flatnonzero(mask)[:limit].tolist()
+            for row in rows:
+                yield DatasetHit(self._refs[self._entries[row]], f"assistant message {self._messages[row]} opens with "
+                                 f"'{text}', like {share}", message_index=self._messages[row])
+
+
+@register
+class ReusedAssistantTurn(DatasetCheck):
+    """The same assistant turn appears word for word in different conversations.
+
+    What it does:
+        Hashes every assistant turn that answers a user and has at least ``min_words`` words
+        (default 8), case, punctuation and spacing ignored, and reports each conversation that
+        shares a turn with another conversation. Conversations that are exact duplicates of each
+        other are left to exact-duplicate (RP001); greetings sent before the first user turn are
+        not counted.
+    Why it matters:
+        A reply trained verbatim in many contexts becomes a canned answer: the model learns to
+        emit it whatever was asked, and it weighs as much as all its copies together.
+    Example:
+        Entries 4 and 90 both answer with "I'm sorry, but I cannot help with that request, as it
+        goes against my guidelines."
+    Fix:
+        None automatic: rewrite the reused turns so that each fits its own conversation, or
+        drop the extra copies.
+    """
+
+    code = "RP005"
+    name = "reused-assistant-turn"
+    family = Family.REPETITION
+    severity = Severity.WARNING
+    defaults = {"min_words": 8}
+
+    def __init__(self, options: dict | None = None, context: CheckContext | None = None) -> None:
+        super().__init__(options, context)
+        self._hashes = array("Q")
+        self._entries = array("I")
+        self._messages = array("H")
+        self._fingerprints = array("Q")
+        self._refs: list[EntryRef] = []
+
+    def summarize(self, conversation: Conversation) -> tuple[int, tuple[tuple[int, int], ...]] | None:
+        least = int(self.options["min_words"])
+        turns = tuple((i, _stable_hash(" ".join(w))) for i, w in answering_turns(conversation) if len(w) >= least)
+        if not turns:
+            return None
+        return int.from_bytes(fingerprint(conversation)[:8], "little"), turns
+
+    def observe(self, summary: tuple[int, tuple[tuple[int, int], ...]], ref: EntryRef) -> None:
+        entry = len(self._refs)
+        self._refs.append(ref)
+        self._fingerprints.append(summary[0])
+        for index, digest in summary[1]:
+            self._hashes.append(digest)
+            self._entries.append(entry)
+            self._messages.append(min(index, 0xFFFF))
+
+    def finish(self) -> Iterator[DatasetHit]:
+        hashes = np.frombuffer(self._hashes, dtype=np.uint64)
+        order = np.argsort(hashes, kind="stable")
+        ordered = hashes[order]
+        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+        ends = np.r_[starts[1:], len(ordered)]
+        for lo, hi in zip(starts[ends - starts > 1].tolist(), ends[ends - starts > 1].tolist()):
+            yield from self._group(order[lo:hi].tolist())
+
+    def _group(self, rows: list[int]) -> Iterator[DatasetHit]:
+        entries: set[int] = set()
+        conversations: set[int] = set()
+        kept: list[int] = []
+        for row in rows:
+            entry = self._entries[row]
+            fp = self._fingerprints[entry]
+            if entry in entries or fp in conversations:
+                continue
+            entries.add(entry)
+            conversations.add(fp)
+            kept.append(row)
+        if len(kept) < 2:
+            return
+        first = kept[0]
+        refs = [self._refs[self._entries[r]] for r in kept]
+        first_ref, first_msg = refs[0], self._messages[first]
+        for row, ref in zip(kept, refs):
+            msg = self._messages[row]
+            if row == first:
+                text = (f"assistant message {msg} is reused verbatim in {len(kept) - 1} other conversations "
+                        f"({listing(refs[1:])})")
+            else:
+                text = (f"assistant message {msg} repeats assistant message {first_msg} of "
+                        f"{where(first_ref, ref)} verbatim ({len(kept)} conversations share it)")
+            yield DatasetHit(ref, text, message_index=msg)
+
+
+# RP004 lives in its own module; importing it here registers it with the other repetition checks.
+from threadsmith.checks import phrases  # noqa: E402, F401

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -122,3 +123,102 @@ def view(conversation: Conversation) -> tuple[MessageView, ...]:
     )
     _last = (id(conversation), conversation, views)
     return views
+
+
+# --- Word-sequence phrases ------------------------------------------------------------------
+# PhraseMatcher scans the text with one regex; WordPhrases works on the words view() already
+# holds, found through anchor words: a message costs one set intersection, so lists of hundreds
+# of phrases are nearly free on text that has none of them (the synthetic-noise checks).
+
+
+def phrase_variants(pattern: str) -> list[tuple[str, ...]]:
+    """Every word sequence a phrase pattern stands for, as :func:`words` would split it.
+
+    Slots are separated by spaces, ``|`` separates a slot's alternatives, an alternative's words
+    are joined by ``_`` (``"i'm|i_am unable to"``), and an empty alternative makes a slot optional
+    (``"sends|sent a| shiver"``). A leading ``^`` marks the slot that holds the anchor (see
+    :class:`WordPhrases`).
+    """
+    return list(dict.fromkeys(variant for variant, _ in _anchored_variants(pattern)))
+
+
+def _anchored_variants(pattern: str) -> list[tuple[tuple[str, ...], int]]:
+    """Each variant of a pattern with the index of its anchor: the longest uncommon word of the
+    slot marked ``^``, or of the whole variant when no slot is marked."""
+    slots = pattern.split()
+    marked = next((k for k, slot in enumerate(slots) if slot.startswith("^")), None)
+    options = [[tuple(words(alt.replace("_", " "))) for alt in slot.lstrip("^").split("|")] for slot in slots]
+    out = []
+    for combo in itertools.product(*options):
+        variant = tuple(w for part in combo for w in part)
+        if not variant:
+            continue
+        first = sum(len(part) for part in combo[:marked]) if marked is not None else 0
+        last = first + len(combo[marked]) if marked is not None and combo[marked] else len(variant)
+        at = max(range(first, last), key=lambda i: (variant[i] not in COMMON_WORDS, len(variant[i])))
+        out.append((variant, at))
+    return out
+
+
+#: Frequent English words, never chosen as a phrase's anchor while a rarer word is there.
+COMMON_WORDS = frozenset("""
+a about after all also am an and any are as at be been being but by can can't could did do does
+don't down each even for from get go had has have he her here him his how i i'm if in into is it it's
+its just know let's like make may me might more most much must my no not now of on one only or other
+our out over own said same see she should so some such than that the their them then there these they
+this those through to too under up us very was way we well were what when where which while who why
+will with would you your able feel help human just new personal time world
+""".split())
+
+
+class WordPhrases:
+    """Many phrase patterns (see :func:`phrase_variants`) matched on a word tuple.
+
+    Each variant is indexed by its anchor, its longest uncommon word (or the one in the slot
+    marked ``^``: mark the rarest word when it is shorter); :meth:`find` intersects the
+    anchors with the words, then compares slices around each anchor occurrence. Matching is on
+    whole words, so ``"delve into"`` does not match "delves into" unless the pattern says so.
+    """
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        self.patterns = tuple(patterns)
+        # anchor -> word before the anchor ("" when the anchor starts the variant) -> variants
+        index: dict[str, dict[str, list[tuple[int, int, tuple[str, ...]]]]] = {}
+        for pattern_id, pattern in enumerate(self.patterns):
+            for variant, at in dict.fromkeys(_anchored_variants(pattern)):
+                before = variant[at - 1] if at else ""
+                index.setdefault(variant[at], {}).setdefault(before, []).append((pattern_id, at, variant))
+        self._index = index
+        self.anchors = frozenset(index)
+
+    def find(self, tokens: Sequence[str], present: Iterable[str] | None = None) -> list[tuple[int, int, int]]:
+        """``(pattern index, start, end)`` of each match in ``tokens``, by start; the longest
+        variant wins at one start. ``present``: the anchors known to occur (skips the intersection)."""
+        found = self.anchors.intersection(tokens if present is None else present)
+        if not found:
+            return []
+        if not isinstance(tokens, tuple):
+            tokens = tuple(tokens)
+        hits = []
+        for anchor in found:
+            by_before = self._index[anchor]
+            starting = by_before.get("")
+            position = -1
+            for _ in range(tokens.count(anchor)):
+                position = tokens.index(anchor, position + 1)
+                for group in (by_before.get(tokens[position - 1]) if position else None, starting):
+                    if group:
+                        for pattern_id, at, variant in group:
+                            start = position - at
+                            if start >= 0 and tokens[start:start + len(variant)] == variant:
+                                hits.append((start, -len(variant), pattern_id))
+        if len(hits) < 2:
+            return [(p, s, s - n) for s, n, p in hits]
+        hits.sort()
+        seen: set[tuple[int, int]] = set()
+        out = []
+        for start, negative_length, pattern_id in hits:  # the longest variant of a pattern at a start wins
+            if (pattern_id, start) not in seen:
+                seen.add((pattern_id, start))
+                out.append((pattern_id, start, start - negative_length))
+        return sorted(out, key=lambda hit: (hit[1], hit[0]))

@@ -1,1 +1,319 @@
-"""Low-variation checks (LV): dataset-level diversity of replies, openers, system prompts and lengths."""
+"""Low-variation checks (LV): dataset-level diversity of replies, openers, system prompts and lengths.
+
+Every finding here is about the whole dataset (``entry_index`` null); the entries behind it are
+listed by the repetition checks (RP002-RP005). Each check decides only on datasets of at least
+``min_entries`` conversations (default 50): on fewer, variety cannot be judged.
+
+Only answering assistant turns count (greetings sent before the first user turn are left out),
+as in the repetition checks.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Iterator
+from hashlib import blake2b
+
+import numpy as np
+
+from threadsmith.checks.base import DatasetCheck, DatasetHit, EntryRef
+from threadsmith.checks.near_duplicates import SignatureStore, answering_turns, cluster, reply_words, signature
+from threadsmith.checks.profile import CheckContext
+from threadsmith.checks.registry import register
+from threadsmith.checks.repetition import HeavyHitters, opener
+from threadsmith.checks.text import view
+from threadsmith.model import Conversation, Family, Severity
+
+#: Words of one conversation that the lexical-diversity sample keeps, and sampled words measured.
+SAMPLE_WORDS, MEASURED_WORDS = 64, 20_000
+
+
+def mattr(tokens: list[str], window: int) -> float:
+    """Moving-average type-token ratio: the mean share of distinct tokens in every window."""
+    if len(tokens) <= window:
+        return len(set(tokens)) / max(1, len(tokens))
+    counts = Counter(tokens[:window])
+    total = len(counts)
+    for old, new in zip(tokens, tokens[window:]):
+        counts[new] += 1
+        counts[old] -= 1
+        if not counts[old]:
+            del counts[old]
+        total += len(counts)
+    return total / (window * (len(tokens) - window + 1))
+
+
+def distinct(tokens: list[str], n: int) -> float:
+    """Share of distinct n-grams among all n-grams of ``tokens``."""
+    grams = list(zip(*(tokens[i:] for i in range(n))))
+    return len(set(grams)) / max(1, len(grams))
+
+
+@register
+class LowLexicalDiversity(DatasetCheck):
+    """The assistant replies use a small, repetitive vocabulary across the dataset.
+
+    What it does:
+        Keeps a random sample of up to ``sample`` conversations (default 2000), the first 64
+        reply words of each, and measures on the sampled words (at most 20,000) the
+        moving-average type-token ratio over windows of 50 words (MATTR, independent of the
+        sample's size) and the share of distinct word pairs among the first 2,000 sampled
+        words (distinct-2). Reports when MATTR falls below ``min_mattr`` (default 0.5) or
+        distinct-2 below ``min_distinct2`` (default 0.35); varied text scores about 0.7 and
+        0.8. Samples of fewer than ``min_words`` words (default 500) are not judged.
+    Why it matters:
+        A dataset that says the same few things in the same few words teaches a narrow, flat
+        style: the model repeats itself and loses range on inputs unlike the training data.
+    Example:
+        500 replies that are all variants of "I am Nova, an assistant made by Acme."
+    Fix:
+        None automatic: add varied examples (topics, phrasings, lengths), or deduplicate the
+        repetitive ones.
+    """
+
+    code = "LV001"
+    name = "low-lexical-diversity"
+    family = Family.LOW_VARIATION
+    severity = Severity.WARNING
+    defaults = {"min_mattr": 0.5, "min_distinct2": 0.35, "sample": 2000, "min_entries": 50, "min_words": 500}
+
+    def __init__(self, options: dict | None = None, context: CheckContext | None = None) -> None:
+        super().__init__(options, context)
+        self._seen = 0
+        self._sample: list[str] = []
+        self._random = random.Random(20_240_611)
+
+    def summarize(self, conversation: Conversation) -> str | None:
+        return " ".join(reply_words(conversation)[:SAMPLE_WORDS]) or None
+
+    def observe(self, summary: str, ref: EntryRef) -> None:
+        self._seen += 1
+        size = int(self.options["sample"])
+        if len(self._sample) < size:
+            self._sample.append(summary)
+        else:
+            slot = self._random.randrange(self._seen)
+            if slot < size:
+                self._sample[slot] = summary
+
+    def finish(self) -> Iterator[DatasetHit]:
+        tokens = " ".join(self._sample).split()[:MEASURED_WORDS]
+        if self._seen < self.options["min_entries"] or len(tokens) < self.options["min_words"]:
+            return
+        ratio = mattr(tokens, 50)
+        pairs = distinct(tokens[:2000], 2)
+        if ratio < self.options["min_mattr"] or pairs < self.options["min_distinct2"]:
+            yield DatasetHit(None, f"assistant replies have low lexical diversity: MATTR {ratio:.2f} "
+                                   f"(varied text: about 0.7), distinct word pairs {pairs:.0%} "
+                                   f"(over {len(tokens):,} words of {len(self._sample):,} sampled conversations)")
+
+
+@register
+class OpenerConcentration(DatasetCheck):
+    """A few openers start most of the assistant replies.
+
+    What it does:
+        Counts the first ``words`` words (default 3) of every answering assistant turn and
+        reports when the most common opener starts at least ``max_top_share`` of the turns
+        (default 20%) or the ten most common together start at least ``max_top10_share``
+        (default 50%). The turns that carry an over-represented opener are listed by
+        overused-opener (RP003).
+    Why it matters:
+        The opening words set the course of a reply; a model trained on a handful of openings
+        starts nearly every answer the same way.
+    Example:
+        60% of the replies begin with one of "Certainly! Here's", "Sure, here is", "Of course!".
+    Fix:
+        None automatic: vary the openings: rewrite some, and add examples that get straight
+        to the point.
+    """
+
+    code = "LV002"
+    name = "opener-concentration"
+    family = Family.LOW_VARIATION
+    severity = Severity.WARNING
+    defaults = {"words": 3, "max_top_share": 0.2, "max_top10_share": 0.5, "min_entries": 50}
+
+    def __init__(self, options: dict | None = None, context: CheckContext | None = None) -> None:
+        super().__init__(options, context)
+        self._openers = HeavyHitters(512)
+        self._entries = 0
+
+    def summarize(self, conversation: Conversation) -> tuple[str, ...] | None:
+        n = int(self.options["words"])
+        found = tuple(o for _, w in answering_turns(conversation) if (o := opener(w, n)) is not None)
+        return found or None
+
+    def observe(self, summary: tuple[str, ...], ref: EntryRef) -> None:
+        self._entries += 1
+        for text in summary:
+            self._openers.add(text)
+
+    def finish(self) -> Iterator[DatasetHit]:
+        total = self._openers.total
+        if self._entries < self.options["min_entries"] or not total:
+            return
+        top = self._openers.top(10)
+        first = top[0][1] / total
+        ten = sum(c for _, c in top) / total
+        if first >= self.options["max_top_share"] or ten >= self.options["max_top10_share"]:
+            named = ", ".join(f"'{t}' ({c / total:.0%})" for t, c in top[:3])
+            yield DatasetHit(None, f"the 10 most common openers start {ten:.0%} of {total:,} assistant turns "
+                                   f"(most common: {named})")
+
+
+@register
+class SystemPromptConcentration(DatasetCheck):
+    """Nearly every conversation has the same system prompt.
+
+    What it does:
+        Counts system prompts (compared on their words) and reports, as information, when one
+        prompt is on at least ``max_share`` (default 90%) of the conversations. Roleplay
+        datasets are not reported: one character's conversations rightly share its card.
+    Why it matters:
+        The model ties what it learned to that exact prompt: with any other system prompt at
+        inference it behaves less like its training, and the prompt's tokens are trained
+        thousands of times for nothing.
+    Example:
+        9,800 of 10,000 conversations start with "You are a helpful assistant."
+    Fix:
+        None automatic: use the same prompt at inference, or vary it (paraphrases, task-
+        specific prompts, none).
+    """
+
+    code = "LV003"
+    name = "system-prompt-concentration"
+    family = Family.LOW_VARIATION
+    severity = Severity.INFO
+    defaults = {"max_share": 0.9, "min_entries": 50}
+
+    def __init__(self, options: dict | None = None, context: CheckContext | None = None) -> None:
+        super().__init__(options, context)
+        self._prompts = HeavyHitters(64)
+        self._excerpts: dict[bytes, str] = {}
+
+    def summarize(self, conversation: Conversation) -> tuple[bytes, str]:
+        system = [v for v in view(conversation) if v.role == "system"]
+        if not system:
+            return b"", ""
+        words = " ".join(w for v in system for w in v.words)
+        return blake2b(words.encode("utf-8", "surrogatepass"), digest_size=8).digest(), system[0].text[:60]
+
+    def observe(self, summary: tuple[bytes, str], ref: EntryRef) -> None:
+        key, excerpt = summary
+        self._prompts.add(key)  # type: ignore[arg-type]
+        if key in self._prompts.counts:
+            self._excerpts.setdefault(key, excerpt)
+        if len(self._excerpts) > 4 * self._prompts.size:
+            self._excerpts = {k: v for k, v in self._excerpts.items() if k in self._prompts.counts}
+
+    def finish(self) -> Iterator[DatasetHit]:
+        total = self._prompts.total
+        if self.context.kind == "roleplay" or total < self.options["min_entries"]:
+            return
+        key, count = self._prompts.top(1)[0]
+        if key and count / total >= self.options["max_share"]:
+            yield DatasetHit(None, f"{count / total:.0%} of the conversations ({count:,} of {total:,}) share one "
+                                   f"system prompt: '{self._excerpts.get(key, '')}'")
+
+
+@register
+class UniformReplyLength(DatasetCheck):
+    """The assistant replies are all about the same length.
+
+    What it does:
+        Measures the word count of every answering assistant turn and reports when their
+        coefficient of variation (standard deviation / mean) is below ``max_cv`` (default
+        0.15) over at least ``min_entries`` conversations; real replies vary far more
+        (usually 0.5 to 1).
+    Why it matters:
+        The model learns the length along with the content: it pads short answers and cuts
+        long ones to the one size it saw.
+    Example:
+        Every reply is 90 to 110 words long, whatever the question.
+    Fix:
+        None automatic: let reply length follow the question: add short answers to simple
+        questions and long ones to hard questions.
+    """
+
+    code = "LV004"
+    name = "uniform-reply-length"
+    family = Family.LOW_VARIATION
+    severity = Severity.WARNING
+    defaults = {"max_cv": 0.15, "min_entries": 50}
+
+    def __init__(self, options: dict | None = None, context: CheckContext | None = None) -> None:
+        super().__init__(options, context)
+        self._entries = 0
+        self._n = 0
+        self._sum = 0.0
+        self._squares = 0.0
+
+    def summarize(self, conversation: Conversation) -> tuple[int, ...] | None:
+        return tuple(len(w) for _, w in answering_turns(conversation)) or None
+
+    def observe(self, summary: tuple[int, ...], ref: EntryRef) -> None:
+        self._entries += 1
+        self._n += len(summary)
+        self._sum += sum(summary)
+        self._squares += sum(x * x for x in summary)
+
+    def finish(self) -> Iterator[DatasetHit]:
+        if self._entries < self.options["min_entries"] or not self._sum:
+            return
+        mean = self._sum / self._n
+        cv = max(0.0, self._squares / self._n - mean * mean) ** 0.5 / mean
+        if cv < self.options["max_cv"]:
+            yield DatasetHit(None, f"assistant replies are nearly all the same length: {mean:.0f} words on average, "
+                                   f"coefficient of variation {cv:.2f} over {self._n:,} replies "
+                                   "(varied data: 0.5 or more)")
+
+
+@register
+class NearDuplicateMass(DatasetCheck):
+    """A large share of the conversations belong to clusters of near-duplicates.
+
+    What it does:
+        Clusters the conversations by MinHash similarity of their assistant replies (as
+        near-duplicate, RP002, with a lower ``threshold``, default 0.7, and counting identical
+        replies too) and reports when at least ``max_share`` of them (default 30%) have a
+        near-duplicate. RP002, RP005 and RP001 list the entries.
+    Why it matters:
+        When much of a dataset is variations on a few templates, its real size is far smaller
+        than its row count: the model overfits the templates and learns little else.
+    Example:
+        350 of 500 conversations are rewordings of four template replies.
+    Fix:
+        None automatic: deduplicate the clusters (keep one or a few members of each) and add
+        genuinely different examples.
+    """
+
+    code = "LV005"
+    name = "near-duplicate-mass"
+    family = Family.LOW_VARIATION
+    severity = Severity.WARNING
+    defaults = {"threshold": 0.7, "max_share": 0.3, "min_entries": 50}
+
+    def __init__(self, options: dict | None = None, context: CheckContext | None = None) -> None:
+        super().__init__(options, context)
+        self._store = SignatureStore(slots=32)
+
+    def summarize(self, conversation: Conversation) -> bytes | None:
+        return signature(conversation)
+
+    def observe(self, summary: bytes, ref: EntryRef) -> None:
+        self._store.add(summary, ref)
+
+    def finish(self) -> Iterator[DatasetHit]:
+        sigs = self._store.matrix()
+        if len(sigs) < self.options["min_entries"]:
+            return
+        labels, _ = cluster(sigs, float(self.options["threshold"]))
+        sizes = np.bincount(labels, minlength=len(labels))
+        clustered = int((sizes[labels] > 1).sum())
+        share = clustered / len(labels)
+        if share >= self.options["max_share"]:
+            clusters = int((sizes > 1).sum())
+            yield DatasetHit(None, f"{share:.0%} of the conversations ({clustered:,} of {len(labels):,}) have a "
+                                   f"near-duplicate, in {clusters:,} clusters (the largest has {int(sizes.max()):,})")
