@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from threadsmith.model import Conversation
 
@@ -22,7 +22,37 @@ ACTION = re.compile(r"\*[^*\n]+\*")
 
 def words(text: str) -> list[str]:
     """Lower-case words (letters and digits, with inner apostrophes kept: ``don't``)."""
-    return WORD.findall(fold(text))
+    return folded_words(fold(text))
+
+
+#: ASCII bytes that separate words: every byte but letters, digits and the apostrophe.
+_SEPARATORS = bytes(b if chr(b).isascii() and (chr(b).isalnum() or b == 0x27) else 0x20 for b in range(256))
+#: Non-ASCII punctuation that separates words (after folding).
+_UNICODE_SEPARATORS = ("—", "–", "…", "«", "»", "¿", "¡", "°", "•", "·", "€", "£", "×", "→", "\u00a0")
+
+
+def folded_words(folded: str) -> list[str]:
+    """The words of already-folded text: the same result as ``WORD.findall(folded)``, about three
+    times faster on ASCII text (one C-level byte translation and a split instead of a regex scan)."""
+    if not folded.isascii():
+        for mark in _UNICODE_SEPARATORS:
+            if mark in folded:
+                folded = folded.replace(mark, " ")
+        if not folded.isascii():  # letters or symbols beyond ASCII: the exact, slower path
+            return WORD.findall(folded)
+    data = folded.encode("ascii").translate(_SEPARATORS)
+    if b"'" in data:
+        data = _strip_quotes(data)
+    return data.decode("ascii").split()
+
+
+def _strip_quotes(data: bytes) -> bytes:
+    """Apostrophes that do not sit between two word characters become spaces."""
+    data = b" " + data + b" "
+    data = data.replace(b" '", b"  ").replace(b"' ", b"  ")
+    while b"''" in data:
+        data = data.replace(b"''", b" ")
+    return data.replace(b" '", b"  ").replace(b"' ", b"  ")
 
 
 def sentences(text: str) -> list[str]:
@@ -90,15 +120,20 @@ class PhraseMatcher:
 
 def fold(text: str) -> str:
     """Lower case with curly apostrophes and quotes straightened: the form matchers expect."""
-    return text.lower().translate(_FOLD)
+    text = text.lower()
+    if text.isascii():
+        return text
+    for curly, straight in _FOLD:
+        if curly in text:
+            text = text.replace(curly, straight)
+    return text
 
 
-_FOLD = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
+_FOLD = (("’", "'"), ("‘", "'"), ("“", '"'), ("”", '"'))
 
 
-@dataclass(frozen=True, slots=True)
-class MessageView:
-    """Derived forms of one message's text, computed once."""
+class MessageView(NamedTuple):
+    """Derived forms of one message's text, computed once (a tuple: cheap to build)."""
 
     role: str
     text: str
@@ -116,7 +151,7 @@ def view(conversation: Conversation) -> tuple[MessageView, ...]:
     if cached_conv is conversation:
         return cached
     views = tuple(
-        MessageView(m.role, text, folded, tuple(WORD.findall(folded)))
+        MessageView(m.role, text, folded, tuple(folded_words(folded)))
         for m in conversation.messages
         for text in (m.text,)
         for folded in (fold(text),)
