@@ -193,8 +193,16 @@ def decode_tool_calls(value: Any, index: int) -> tuple[ToolCall, ...]:
     return tuple(calls)
 
 
+#: Roles spelled canonically: a plain ``{"role", "content"}`` message with one needs no more work.
+_PLAIN_ROLES = {"user": "user", "assistant": "assistant", "system": "system", "tool": "tool"}
+
+
 def decode_message(value: Any, index: int, ctx: RecordContext) -> Message:
     """One OpenAI-style message object (``role``/``content`` ...)."""
+    if type(value) is dict and len(value) == 2:  # the common case, decoded without the general path
+        label, content = value.get("role"), value.get("content")
+        if type(label) is str and type(content) is str and label in _PLAIN_ROLES:
+            return Message(_PLAIN_ROLES[label], content)
     if not isinstance(value, dict):
         raise RecordInvalid(
             ProblemKind.INVALID_MESSAGE, f"message {index} is a {type(value).__name__}, not an object", index
