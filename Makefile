@@ -17,8 +17,13 @@ $(STAMP): $(PY) pyproject.toml
 
 install: $(STAMP)
 
+EXAMPLES := $(wildcard src/threadsmith/examples/*.jsonl)
+
 run: $(STAMP)
-	$(VENV)/bin/threadsmith audit src/threadsmith/examples --exit-zero
+	@for f in $(EXAMPLES); do \
+		echo; echo "== threadsmith audit $$f"; \
+		$(VENV)/bin/threadsmith audit "$$f" --exit-zero --limit 3 || exit $$?; \
+	done
 
 test: $(STAMP)
 	$(VENV)/bin/lint-imports
