@@ -1,1 +1,408 @@
-"""Privacy checks (PV): emails, phone numbers, secrets, card numbers, IP addresses."""
+"""Privacy checks (PV): emails, phone numbers, card numbers, IP addresses; secrets are in
+:mod:`threadsmith.checks.credentials`.
+
+Every check scans every turn (system prompts leak keys too) behind cheap gates (a literal
+character, the digit count), and its unsafe fix redacts what it found to a typed placeholder
+(``[EMAIL]``, ``[PHONE]``, ``[API_KEY]``, ``[PRIVATE_KEY]``, ``[CARD_NUMBER]``,
+``[IP_ADDRESS]``) that no check reports again. Findings never print a secret in full.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Iterator
+from typing import ClassVar
+
+from threadsmith.checks.base import ConversationCheck, Hit
+from threadsmith.checks.registry import register
+from threadsmith.model import Conversation, Family, FixSafety, Severity
+
+Span = tuple[int, int, str]  # start, end, what (a short label)
+_NOT_DIGIT = bytes(b for b in range(256) if not 0x30 <= b <= 0x39)
+
+
+_SHAPES = bytes(0x30 if 0x30 <= b <= 0x39 else 0x2D if b in b" .-" else 0x78 for b in range(256))
+_shapes: dict[int, tuple[str, bytes]] = {}
+
+
+def _digit_count(text: str) -> int:
+    return len(text.encode("utf-8", "ignore").translate(None, _NOT_DIGIT))
+
+
+def _shape(text: str) -> bytes:
+    """The text's bytes with digits as ``0``, spaces, dots and dashes as ``-``, the rest ``x``:
+    ``b"000-0000" in _shape(text)`` asks for a phone-like run at C speed (cached for recent texts)."""
+    cached = _shapes.get(id(text))
+    if cached is not None and cached[0] is text:
+        return cached[1]
+    if len(_shapes) > 64:  # the texts of the conversation being checked, and a few more
+        _shapes.clear()
+    shape = text.encode("utf-8", "ignore").translate(_SHAPES)
+    _shapes[id(text)] = (text, shape)
+    return shape
+
+
+def redact(text: str, spans: list[Span], placeholder: str | Callable[[str], str]) -> str:
+    """``text`` with each span replaced by its placeholder (spans may come in any order)."""
+    for start, end, label in sorted(spans, reverse=True):
+        token = placeholder if isinstance(placeholder, str) else placeholder(label)
+        text = text[:start] + token + text[end:]
+    return text
+
+
+def masked(value: str, keep: int = 4) -> str:
+    """Enough of a value to find it again, not enough to use it."""
+    return value[:keep] + "…" if len(value) > keep + 2 else "…"
+
+
+class Redacting(ConversationCheck):
+    """Shared body: find spans in every message, report them, redact them."""
+
+    placeholder: ClassVar[str] = "[REDACTED]"
+    what: ClassVar[str] = "personal data"
+
+    def spans(self, text: str) -> list[Span]:
+        raise NotImplementedError
+
+    def label(self, text: str, span: Span) -> str:
+        return f"'{masked(text[span[0]:span[1]])}'"
+
+    def check(self, conversation: Conversation) -> Iterator[Hit]:
+        for i, message in enumerate(conversation.messages):
+            text = message.text
+            found = self.spans(text)
+            if found:
+                shown = ", ".join(self.label(text, s) for s in found[:3]) + (" …" if len(found) > 3 else "")
+                yield Hit(i, f"{message.role} message {i} contains {self.what}: {shown}")
+
+    def replacement(self, label: str) -> str:
+        return self.placeholder
+
+    def fix(self, conversation: Conversation) -> Conversation:
+        messages = []
+        for message in conversation.messages:
+            found = self.spans(message.text)
+            messages.append(message.with_text(redact(message.text, found, self.replacement)) if found else message)
+        return conversation.with_messages(messages)
+
+
+# --- Email addresses --------------------------------------------------------------------------
+
+_EMAIL_DOMAIN = re.compile(r"@((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24})(?![\w.@-]*[\w@])")
+_LOCAL_PART = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,63})$")
+_NOT_TLDS = frozenset({"png", "jpg", "jpeg", "gif", "svg", "webp", "js", "css", "py", "ts", "json", "txt", "md",
+                       "html"})
+_PLACEHOLDER_DOMAINS = re.compile(r"(?:^|\.)(?:your|my)?(?:domain|company|website|email|mail)\.com$", re.I)
+_DOCUMENTATION_DOMAINS = re.compile(
+    r"(?:^|\.)(?:example\.(?:com|org|net)|[^.]+\.(?:example|test|invalid|localhost))$", re.I)
+_CODE = re.compile(r"```.*?(?:```|\Z)|`[^`\n]+`", re.S)
+_ROLE_ACCOUNTS = frozenset({
+    "info", "contact", "support", "sales", "admin", "hello", "help", "noreply", "no-reply", "webmaster", "team",
+    "press", "privacy", "service", "billing", "feedback", "office", "careers", "jobs", "hr", "marketing", "git",
+    "user", "username", "name", "email", "your.email", "youremail", "your_email", "your.name", "yourname",
+    "someone", "john.doe", "jane.doe", "johndoe", "janedoe", "example", "test", "foo", "bar",
+})
+
+
+def emails(text: str) -> list[Span]:
+    """Email addresses, leaving out placeholder domains (example.com ...) and role accounts."""
+    if "@" not in text:
+        return []
+    found: list[Span] = []
+    code: list[tuple[int, int]] | None = None
+    for match in _EMAIL_DOMAIN.finditer(text):
+        domain = match.group(1)
+        local = _LOCAL_PART.search(text, max(0, match.start() - 64), match.start())
+        if local is None or local.group(0).startswith(".") or domain.rsplit(".", 1)[1].lower() in _NOT_TLDS:
+            continue
+        if local.group(0).lower() in _ROLE_ACCOUNTS or _PLACEHOLDER_DOMAINS.search(domain):
+            continue
+        if _DOCUMENTATION_DOMAINS.search(domain) and code is None:
+            code = [m.span() for m in _CODE.finditer(text)] if "`" in text else []
+        if _DOCUMENTATION_DOMAINS.search(domain) and any(a <= match.start() < b for a, b in code or ()):
+            continue
+        found.append((local.start(), match.end(), "email"))
+    return found
+
+
+@register
+class EmailAddress(Redacting):
+    """A turn contains an email address.
+
+    What it does:
+        Reports email addresses in any turn. Placeholder domains (yourdomain.com), role accounts
+        (info@, support@, noreply@), placeholder names (john.doe@, your.email@) and image names
+        such as ``icon@2x.png`` are left out, and so are documentation domains (example.com,
+        *.test ...) inside code; in prose an example.com address usually stands for a real one
+        (fake data written for a dataset), so it is reported.
+    Why it matters:
+        A model trained on an address can repeat it to anyone; personal data in a training set
+        is a legal liability (GDPR) as much as a quality problem.
+    Example:
+        user: "Write to me at jane.smith84@gmail.com"
+    Fix:
+        Unsafe: replace the address with ``[EMAIL]``.
+    """
+
+    code = "PV001"
+    name = "email-address"
+    family = Family.PRIVACY
+    severity = Severity.WARNING
+    fix_safety = FixSafety.UNSAFE
+    fix_description = "redact the address to [EMAIL]"
+    placeholder = "[EMAIL]"
+    what = "an email address"
+
+    def spans(self, text: str) -> list[Span]:
+        return emails(text)
+
+    def label(self, text: str, span: Span) -> str:
+        address = text[span[0]:span[1]]
+        return f"'{address[:2]}…{address[address.index('@'):]}'"
+
+
+# --- Phone numbers ----------------------------------------------------------------------------
+
+_NANP = re.compile(r"(?<![\w+$€£.,/-])(?:\+?1[ .-]?)?(?:\(([2-9]\d\d)\) ?|([2-9]\d\d)([ .-]))"
+                   r"(\d{3})[ .-](\d{4})(?![\w-]|[.,]\d)")
+_INTERNATIONAL = re.compile(r"(?<![\w+])\+\d{1,3}(?:[ .-]?\(?\d{1,4}\)?){2,5}(?![\w]|[.,]\d)")
+#: A national number with a trunk 0 ("07628 240739", "030 901820 11"): 10 or 11 digits in groups of 2-6.
+_NATIONAL = re.compile(r"(?<![\w+$€£.,/-])0\d{1,4}(?:[ .-]\d{2,6}){1,3}(?![\w-]|[.,]\d)")
+_LABELLED = re.compile(r"\b(?:phone|tel|telephone|mobile|cell|call me at|text me at|whatsapp|fax)\b[^\d\n+]{0,12}"
+                       r"(\+?\d[\d ().-]{5,18}\d)(?![\w]|[.,]\d)", re.I)
+_LABELS = ("phone", "tel", "mobile", "cell", "call me", "text me", "whatsapp", "fax")
+_DUMMY_NUMBERS = frozenset({"1234567890", "0123456789", "0000000000", "1111111111", "9999999999"})
+
+
+def phone_numbers(text: str) -> list[Span]:
+    """Phone numbers: North American (NANP rules; 555 numbers are fiction), international
+    (+CC ...), national with a trunk 0, and numbers after a label such as "phone:" (7 to 15 digits)."""
+    shape = _shape(text)
+    if shape.count(b"0") < 7:
+        return []
+    found: list[Span] = []
+    if b"000-0000" in shape:
+        for match in _NANP.finditer(text):
+            if "555" not in (match.group(4), match.group(1) or match.group(2)) and (
+                match.group(1) or match.group(4)[0] not in "01"):  # "(327) 144-3073" is a phone even so
+                found.append((match.start(), match.end(), "phone"))
+    if b"-0" in shape or shape.startswith(b"0"):
+        found += [(m.start(), m.end(), "phone") for m in _NATIONAL.finditer(text)
+                  if 10 <= _digit_count(m.group(0)) <= 11]
+    if "+" in text:
+        found += [(m.start(), m.end(), "phone") for m in _INTERNATIONAL.finditer(text)
+                  if 8 <= _digit_count(m.group(0)) <= 15]
+    if (b"000-000" in shape or b"0000000" in shape or b"00-00-00" in shape) and any(
+            label in text.lower() for label in _LABELS):
+        found += [(m.start(1), m.end(1), "phone") for m in _LABELLED.finditer(text)
+                  if 7 <= _digit_count(m.group(1)) <= 15]
+    return merge_spans(s for s in found if re.sub(r"\D", "", text[s[0]:s[1]])[-10:] not in _DUMMY_NUMBERS)
+
+
+def merge_spans(spans: Iterator[Span] | list[Span]) -> list[Span]:
+    """Spans sorted, with overlapping ones merged."""
+    out: list[Span] = []
+    for start, end, label in sorted(spans):
+        if out and start < out[-1][1]:
+            out[-1] = (out[-1][0], max(end, out[-1][1]), out[-1][2])
+        else:
+            out.append((start, end, label))
+    return out
+
+
+@register
+class PhoneNumber(Redacting):
+    """A turn contains a phone number.
+
+    What it does:
+        Reports North American numbers ("(415) 867-5309", "415-867-5309"; valid area codes,
+        and valid exchange codes unless the area code is in parentheses; 555 numbers are
+        fiction), international numbers written with a country code ("+44 20 7946 0958"),
+        national numbers with a trunk 0 in groups ("07700 900461", "030 901820 11"; 10 or 11
+        digits), and 7 to 15 digits after a label such as "phone:", "call me at" or
+        "WhatsApp". Years, prices, times, dates and ISBNs do not have these shapes;
+        "123-456-7890"-style dummies are left out.
+    Why it matters:
+        A phone number identifies a person; a model that memorized one can repeat it.
+    Example:
+        assistant: "Sure, call me at (415) 867-5309 tonight."
+    Fix:
+        Unsafe: replace the number with ``[PHONE]``.
+    """
+
+    code = "PV002"
+    name = "phone-number"
+    family = Family.PRIVACY
+    severity = Severity.WARNING
+    fix_safety = FixSafety.UNSAFE
+    fix_description = "redact the number to [PHONE]"
+    placeholder = "[PHONE]"
+    what = "a phone number"
+
+    def spans(self, text: str) -> list[Span]:
+        return phone_numbers(text)
+
+    def label(self, text: str, span: Span) -> str:
+        number = text[span[0]:span[1]]
+        return f"'{number[:-4]}····'" if len(number) > 6 else "'····'"
+
+
+# --- Card numbers -----------------------------------------------------------------------------
+
+_CARD = re.compile(r"(?<![\d.,-])(?:\d{4}([ -]?)\d{4}\1\d{4}\1\d{1,7}|\d{4}([ -]?)\d{6}\2\d{4,5})(?![\d-]|[.,]\d)")
+_TEST_CARDS = frozenset({"4111111111111111", "4242424242424242", "4012888888881881", "5555555555554444",
+                         "5105105105105100", "378282246310005", "371449635398431", "6011111111111117",
+                         "4000056655665556", "5200828282828210", "30569309025904", "3566002020360505"})
+
+
+def luhn_valid(digits: str) -> bool:
+    """The Luhn checksum that every payment card number satisfies."""
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char) * (2 if position % 2 else 1)
+        total += value - 9 if value > 9 else value
+    return total % 10 == 0
+
+
+def card_numbers(text: str) -> list[Span]:
+    """Payment card numbers: 13-19 digits (grouped by spaces or dashes, or not), an issuer
+    prefix (2-6), a valid Luhn checksum; well-known test numbers are left out."""
+    shape = _shape(text)
+    if b"0000" not in shape or shape.count(b"0") < 13:
+        return []
+    found = []
+    for match in _CARD.finditer(text):
+        if match.start() and text[match.start() - 1] in "/=#?&":
+            continue  # an id in a URL
+        digits = re.sub(r"\D", "", match.group(0))
+        if (13 <= len(digits) <= 19 and digits[0] in "23456" and len(set(digits)) > 2
+                and digits not in _TEST_CARDS and luhn_valid(digits)):
+            found.append((match.start(), match.end(), "card"))
+    return found
+
+
+@register
+class CardNumber(Redacting):
+    """A turn contains a payment card number.
+
+    What it does:
+        Reports runs of 13 to 19 digits, plain or grouped by spaces or dashes
+        ("4539 1488 0343 6467", "3782-822463-10005"), that start like a card (2 to 6) and pass
+        the Luhn checksum. Well-known test numbers (4242 4242 4242 4242 ...) are left out.
+    Why it matters:
+        Card numbers are regulated data (PCI DSS): a dataset holding one must not be shared,
+        and a model must never learn to produce one.
+    Example:
+        user: "My card is 4539 1488 0343 6467, expiry 04/27."
+    Fix:
+        Unsafe: replace the number with ``[CARD_NUMBER]``.
+    """
+
+    code = "PV004"
+    name = "card-number"
+    family = Family.PRIVACY
+    severity = Severity.ERROR
+    fix_safety = FixSafety.UNSAFE
+    fix_description = "redact the number to [CARD_NUMBER]"
+    placeholder = "[CARD_NUMBER]"
+    what = "a payment card number"
+
+    def spans(self, text: str) -> list[Span]:
+        return card_numbers(text)
+
+    def label(self, text: str, span: Span) -> str:
+        return f"'····{re.sub(r'[^0-9]', '', text[span[0]:span[1]])[-4:]}'"
+
+
+# --- IP addresses -----------------------------------------------------------------------------
+
+_IPV4_HINT = re.compile(r"\.\d{1,3}\.\d")
+_IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\w)")
+_IPV6_HINT = re.compile(r"::|:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:")
+_IPV6 = re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
+_NOT_AN_ADDRESS = re.compile(r"\b(?:version|ver\.?|v|release|build|section|chapter|step|rule|article|§|oid)\s*$", re.I)
+_PUBLIC_SERVICES = frozenset({"8.8.8.8", "8.8.4.4", "1.1.1.1", "1.0.0.1", "9.9.9.9", "149.112.112.112",
+                              "208.67.222.222", "208.67.220.220", "4.2.2.2", "2001:4860:4860::8888",
+                              "2001:4860:4860::8844", "2606:4700:4700::1111", "2606:4700:4700::1001"})
+
+
+def _address(candidate: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(candidate)
+    except ValueError:
+        return None
+
+
+def _personal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """True for a public address that could be someone's: not reserved, multicast, mapped,
+    a well-known service, or a version-like dotted quad (4.1.0.7, 3.11.10.25: a first part under 20,
+    and two parts under 10 or every part under 30). IPv6: the global unicast block 2000::/3 only."""
+    if not address.is_global or address.is_multicast or str(address) in _PUBLIC_SERVICES:
+        return False
+    if isinstance(address, ipaddress.IPv6Address):
+        return int(address) >> 125 == 1 and address.sixtofour is None  # 2000::/3, the global unicast block
+    parts = [int(p) for p in str(address).split(".")]
+    version_like = parts[0] < 20 and (sum(p < 10 for p in parts) >= 2 or max(parts) < 30)
+    return not version_like and len(set(parts)) > 1
+
+
+def ip_addresses(text: str) -> list[Span]:
+    """Public (globally routable) IPv4 and IPv6 addresses; private, loopback, link-local and
+    documentation addresses, well-known public resolvers and version numbers are left out."""
+    found = []
+    candidates = []
+    if "." in text and _IPV4_HINT.search(text):
+        candidates += list(_IPV4.finditer(text))
+    if ":" in text and _IPV6_HINT.search(text):
+        candidates += [m for m in _IPV6.finditer(text) if sum(c != ":" for c in m.group(0)) >= 6]
+    for match in candidates:
+        address = _address(match.group(0))
+        if address is None or not _personal(address):
+            continue
+        if _NOT_AN_ADDRESS.search(text, max(0, match.start() - 12), match.start()):
+            continue
+        found.append((match.start(), match.end(), "ip"))
+    return found
+
+
+@register
+class IpAddress(Redacting):
+    """A turn contains a public IP address.
+
+    What it does:
+        Reports IPv4 and IPv6 addresses that are globally routable. Private (10.x, 192.168.x),
+        loopback, link-local, documentation (192.0.2.x, 2001:db8::) and other reserved
+        addresses are left out: they identify no one outside a local network and fill
+        networking tutorials. Well-known public resolvers (8.8.8.8, 1.1.1.1) and numbers after
+        "version", "v" or "section" (v1.2.3.4), and dotted quads that look like build numbers
+        (4.1.0.7, 3.11.10.25: under 20 first, then two parts under 10 or all under 30), are
+        left out too.
+    Why it matters:
+        A public address can locate a person or a server; in conversation logs it is usually
+        the user's own.
+    Example:
+        user: "My server at 203.45.67.89 keeps refusing SSH."
+    Fix:
+        Unsafe: replace the address with ``[IP_ADDRESS]``.
+    """
+
+    code = "PV005"
+    name = "ip-address"
+    family = Family.PRIVACY
+    severity = Severity.INFO
+    fix_safety = FixSafety.UNSAFE
+    fix_description = "redact the address to [IP_ADDRESS]"
+    placeholder = "[IP_ADDRESS]"
+    what = "a public IP address"
+
+    def spans(self, text: str) -> list[Span]:
+        return ip_addresses(text)
+
+    def label(self, text: str, span: Span) -> str:
+        address = text[span[0]:span[1]]
+        return f"'{address.rsplit('.', 1)[0]}.…'" if "." in address else f"'{address[:9]}…'"
+
+
+# Secrets live in their own module (same family); importing it here registers them.
+from threadsmith.checks import credentials  # noqa: E402,F401

@@ -1,0 +1,407 @@
+"""Synthetic-noise checks (SN) about leftovers: placeholders, encoding damage, chat-UI scrape text."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Callable, Iterator
+from html.entities import html5
+
+from threadsmith.checks.base import ConversationCheck, Hit
+from threadsmith.checks.registry import register
+from threadsmith.checks.synthetic_noise import KindSeverity, present, quote, share_anchors
+from threadsmith.model import Conversation, Family, FixSafety, Message, Severity
+
+_CODE = re.compile(r"```.*?(?:```|\Z)|`[^`\n]+`", re.S)
+
+
+def _prose(text: str) -> str:
+    """The text with code blocks and inline code blanked out (placeholders in code are code)."""
+    return _CODE.sub(" ", text) if "`" in text else text
+
+
+# --- Placeholders -----------------------------------------------------------------------------
+
+_MUSTACHE = re.compile(r"\{\{[^{}\n]{1,40}\}\}")
+_FORMAT_FIELD = re.compile(
+    r"(?<![\w\\}${])\{(?:[a-z]+(?:_[a-z]+)+|user|char|name|username|bot|input|query|question|context|topic)\}(?!\})")
+_ANGLE = re.compile(r"<(?:placeholder|insert[^<>\n]{0,40}|user|bot|char|character|your[ _][^<>\n]{1,30})>", re.I)
+_MACRO_ANGLE = re.compile(r"<(?:user|bot|char|character)>", re.I)
+_CONSTANTS = "NAME|USER|CHAR|CHARACTER|PLACEHOLDER|DATE|CITY|COMPANY|TITLE|LOCATION|X{3,}"
+#: A SCREAMING_SNAKE word of a template variable (not an error code such as ERR_ASSERTION).
+_VARIABLE_WORDS = (r"(?:NAME|USER|CHAR|CHARACTER|PLACEHOLDER|INSERT|YOUR|HERE|DATE|CITY|COMPANY|TITLE|EMAIL|PHONE"
+                   r"|ADDRESS)")
+_TODO = re.compile(r"(?<![\w/])(?:TODO|FIXME)(?![\w/])")
+_SCREAMING = tuple(re.compile(rf"\{open_}(?:(?:[A-Z]+_)*{_VARIABLE_WORDS}(?:_[A-Z]+)*|{_CONSTANTS})\{close}")
+                   for open_, close in ("[]", "{}", "<>"))
+#: Bare placeholders: "My name is XXXX", "INSERT_NAME_HERE", <<user_name>>.
+_BARE = re.compile(r"(?<![\w\[{<-])(?:X{3,}|[A-Z]+(?:_[A-Z]+)*_(?:HERE|NAME|PLACEHOLDER)|INSERT_[A-Z_]+|PLACEHOLDER)"
+                   r"(?![\w\]}>-])"
+                   r"|<<[A-Za-z_]{2,30}>>")
+_LOREM = re.compile(r"\blorem ipsum\b", re.I)
+
+
+_PLACEHOLDER_WORDS = frozenset({"todo", "fixme", "lorem", "placeholder"})
+share_anchors(_PLACEHOLDER_WORDS)
+
+
+def template_variables(text: str, system: bool = False, found: frozenset[str] | None = None) -> list[str]:
+    """Unresolved template variables and filler in prose. ``system``: SillyTavern-style macros
+    (``{{char}}``, ``<USER>``) are legitimate there and are not returned. ``found``: the family
+    scan's words of this text, when known."""
+    if "{" not in text and "<" not in text and "[" not in text and "_" not in text and "XXX" not in text:
+        if found is not None and found.isdisjoint(_PLACEHOLDER_WORDS):
+            return []
+        if found is None and not ("TODO" in text or "FIXME" in text or "orem ipsum" in text or "OREM IPSUM" in text):
+            return []
+    prose = _prose(text)
+    found: list[str] = []
+    if "{" in prose and not system:
+        found += _MUSTACHE.findall(prose)
+    if "{" in prose:
+        found += _FORMAT_FIELD.findall(prose)
+    if "<" in prose:
+        found += [m for m in _ANGLE.findall(prose) if not (system and _MACRO_ANGLE.fullmatch(m))]
+    if "TODO" in prose or "FIXME" in prose:
+        found += _TODO.findall(prose)
+    if "XXX" in prose or "_" in prose or "<<" in prose or "PLACEHOLDER" in prose:
+        found += _BARE.findall(prose)
+    for pattern, mark in zip(_SCREAMING, "[{<"):
+        if mark in prose:
+            found += pattern.findall(prose)
+    return found + _LOREM.findall(prose)
+
+
+@register
+class TemplateVariable(ConversationCheck):
+    """A turn holds an unresolved template variable or filler text (``{{char}}``, lorem ipsum).
+
+    What it does:
+        Reports ``{{...}}`` variables, ``{first_name}``-style format fields, ``<PLACEHOLDER>``,
+        ``[CHARACTER_NAME]`` / ``[NAME]``-style constants in brackets, bare ones
+        (``INSERT_NAME_HERE``, ``XXXX``, ``<<user_name>>``), ``<USER>`` / ``<BOT>``, the words
+        ``TODO`` / ``FIXME`` (upper case) and "lorem ipsum" in the prose of user,
+        assistant and system turns (code blocks and inline code are skipped; words match whole,
+        so "todos" is not TODO). In system prompts ``{{char}}``, ``{{user}}`` and the other
+        ``{{...}}`` macros, and ``<USER>`` / ``<BOT>``, are legitimate (SillyTavern and
+        Pygmalion character cards fill them at chat time) and are not reported; in the turns of
+        a conversation they were never filled in.
+    Why it matters:
+        The model learns to write the literal variable: a reply that says "{{user}} smiles"
+        teaches it to emit template syntax instead of a name.
+    Example:
+        assistant: "*{{char}} waves at {{user}}* Welcome back!"
+    Fix:
+        None automatic: fill in the name (or the intended text), or drop the example.
+    """
+
+    code = "SN005"
+    name = "template-variable"
+    family = Family.SYNTHETIC_NOISE
+    severity = Severity.WARNING
+
+    def check(self, conversation: Conversation) -> Iterator[Hit]:
+        scanned = present(conversation)
+        for i, message in enumerate(conversation.messages):
+            role = message.role
+            if role not in ("system", "user", "assistant"):
+                continue
+            found = template_variables(message.text, role == "system", scanned[i] if role == "assistant" else None)
+            if found:
+                listing = ", ".join(f"'{quote(f, 30)}'" for f in dict.fromkeys(found))
+                yield Hit(i, f"{message.role} message {i} has unresolved template text: {listing}")
+
+
+_BRACKET = re.compile(r"\[([^\[\]\n]{2,40})\](?![(:])")
+_FILL_START = re.compile(r"(?:insert|enter|add|your|placeholder|fill in)\b|name(?: of [\w' ]+)?$", re.I)
+_FILL_TEXT = re.compile(r"[A-Za-z][\w'’ .-]*")
+_FILL_NOUN = re.compile(
+    r"(?:[\w'’.-]+\s+){0,2}(?:name|names|date|address|company|city|country|location|number|email|phone|title|"
+    r"position|recipient|figure|organi[sz]ation|person|amount|here)", re.I)
+
+
+def fill_ins(text: str) -> list[str]:
+    """Bracketed fill-in placeholders in prose: ``[Your Name]``, ``[insert date]``, ``[City]``."""
+    if "[" not in text:
+        return []
+    return [f"[{inner}]" for inner in _BRACKET.findall(_prose(text))
+            if _FILL_TEXT.fullmatch(inner.strip()) and (
+                _FILL_START.match(inner.strip()) or _FILL_NOUN.fullmatch(inner.strip().replace("_", " ")))]
+
+
+_DRAFT_REQUEST = re.compile(
+    r"\b(?:drafts?|templates?|letters?|e-?mails?|messages?|notes?|invitations?|announcements?|speech|"
+    r"resumes?|cvs?|forms?|samples?|examples?|posts?|memos?|scripts?)\b", re.I)
+
+
+def _asked_for_draft(conversation: Conversation, index: int) -> bool:
+    """True when a user turn before ``index`` asks for a document the user will fill in."""
+    return any(m.role == "user" and _DRAFT_REQUEST.search(m.text) for m in conversation.messages[:index])
+
+
+@register
+class FillInPlaceholder(KindSeverity, ConversationCheck):
+    """An assistant turn leaves a bracketed fill-in such as ``[Your Name]`` or ``[insert date]``.
+
+    What it does:
+        Reports bracketed fill-ins in assistant prose: brackets that start with insert / enter /
+        add / your / name / placeholder, or that hold up to three words ending in a noun such
+        as name, date, city, company, figure ("[Recipient's Name]", "[historical figure]").
+        Markdown links and ``[label]:`` references are not fill-ins. In assistant datasets,
+        with ``allow_requested_drafts``, a reply is not reported when an earlier user turn asks
+        for a letter, email, template or the like: a draft with ``[Your Name]`` is then the
+        right answer. Severity: warning in roleplay (a character signs with its own name),
+        info elsewhere.
+    Why it matters:
+        Generators leave fill-ins where they did not know a detail; the model learns to
+        answer with blanks instead of committing to a name, a date or a place.
+    Example:
+        assistant: "I look forward to meeting you. Yours sincerely, [Your Name]"
+    Fix:
+        None automatic: write the detail in, or drop the example.
+    """
+
+    code = "SN006"
+    name = "fill-in-placeholder"
+    family = Family.SYNTHETIC_NOISE
+    severity = Severity.INFO
+    severity_by_kind = {"roleplay": Severity.WARNING}
+    defaults = {"allow_requested_drafts": True}
+
+    def check(self, conversation: Conversation) -> Iterator[Hit]:
+        drafts = self.context.kind == "assistant" and self.options["allow_requested_drafts"]
+        for i, message in enumerate(conversation.messages):
+            if drafts and message.role == "assistant" and "[" in message.text and _asked_for_draft(conversation, i):
+                continue
+            if message.role == "assistant":
+                found = fill_ins(message.text)
+                if found:
+                    listing = ", ".join(f"'{quote(f, 30)}'" for f in dict.fromkeys(found))
+                    yield Hit(i, f"assistant message {i} leaves a fill-in placeholder: {listing}")
+
+
+# --- Encoding damage --------------------------------------------------------------------------
+
+_CONT = "\x80-\xbf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ"
+_MOJIBAKE = re.compile(f"(?:[\xc2-\xdf][{_CONT}]|[\xe0-\xef][{_CONT}]{{2}}|[\xf0-\xf4][{_CONT}]{{3}})+")
+_LEAD_BYTES = bytes(range(0xC2, 0xF5))
+_NOT_LEAD = bytes(b for b in range(256) if b not in _LEAD_BYTES)
+_ENTITY = re.compile(r"&(?:#\d{2,7}|#[xX][0-9a-fA-F]{2,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
+_ABOUT_MARKUP = re.compile(r"</|/>|<br|<p>|<div|`|\b(?:html|xml|entit(?:y|ies)|escap\w*|markup)\b", re.I)
+_PLAUSIBLE = ((0xA0, 0x6FF), (0x900, 0xE7F), (0x1E00, 0x1FFF), (0x2000, 0x2BFF), (0x3000, 0x9FFF),
+              (0xAC00, 0xD7AF), (0xFE00, 0xFE0F), (0xFF00, 0xFFEF), (0x1F000, 0x10FFFF))
+
+
+def _undo_mojibake(run: str) -> str | None:
+    """``run`` read back as the UTF-8 it was before a cp1252/latin-1 misreading, or None when
+    that does not give plausible text (so correct accented text is never changed)."""
+    raw = bytearray()
+    for char in run:
+        try:
+            raw += char.encode("cp1252")
+        except UnicodeEncodeError:
+            if ord(char) > 0xFF:
+                return None
+            raw.append(ord(char))
+    try:
+        decoded = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    for char in decoded:
+        code = ord(char)
+        if unicodedata.category(char)[0] in "CM" or not any(lo <= code <= hi for lo, hi in _PLAUSIBLE):
+            return None
+    return decoded
+
+
+def _mojibake(text: str) -> list[tuple[re.Match[str], str]]:
+    """Mojibake runs outside code (a code sample may show mojibake on purpose) and their repair."""
+    if text.isascii() or not text.encode("latin-1", "ignore").translate(None, _NOT_LEAD):
+        return []
+    code = [m.span() for m in _CODE.finditer(text)] if "`" in text else []
+    return [(m, fixed) for m in _MOJIBAKE.finditer(text)
+            if not any(a <= m.start() < b for a, b in code) and (fixed := _undo_mojibake(m.group(0))) is not None]
+
+
+def _entities(text: str, markup: bool) -> list[re.Match[str]]:
+    if markup or "&" not in text or ";" not in text or _ABOUT_MARKUP.search(text):
+        return []
+    return [m for m in _ENTITY.finditer(text) if m.group(0)[1] == "#" or m.group(0)[1:] in html5]
+
+
+def about_markup(conversation: Conversation) -> bool:
+    """True when a turn talks about HTML, XML or escaping, or shows code (entities are meant there)."""
+    return any(_ABOUT_MARKUP.search(m.text) for m in conversation.messages)
+
+
+def encoding_damage(text: str, markup: bool = False) -> list[str]:
+    """The mojibake runs and stray HTML entities (unless ``markup``: the talk is about markup)."""
+    return [m.group(0) for m, _ in _mojibake(text)] + [m.group(0) for m in _entities(text, markup)]
+
+
+def repair_encoding(text: str, markup: bool = False) -> str:
+    """``text`` with mojibake decoded and stray entities unescaped (until none is left)."""
+    for _ in range(4):
+        found = _mojibake(text)
+        for match, fixed in reversed(found):
+            text = text[:match.start()] + fixed + text[match.end():]
+        entities = _entities(text, markup)
+        for match in reversed(entities):
+            plain = " " if match.group(0) in ("&nbsp;", "&#160;") else html.unescape(match.group(0))
+            text = text[:match.start()] + plain + text[match.end():]
+        if not found and not entities:
+            break
+    return text
+
+
+@register
+class EncodingDamage(ConversationCheck):
+    """A turn holds mojibake (``â€™``, ``Ã©``) or stray HTML entities (``&amp;``, ``&#39;``).
+
+    What it does:
+        Reports runs of characters that are UTF-8 misread as cp1252 or Latin-1 ("donâ€™t",
+        "cafÃ©", "ðŸ˜Š") outside code, when reading them back gives plausible text, and HTML entities in
+        conversations that are not about markup (no turn has tags, code, or a mention of HTML,
+        XML, entities or escaping).
+    Why it matters:
+        The model learns to write the garbage: mojibake and entities are copied into its
+        replies, and the tokens they take are wasted.
+    Example:
+        assistant: "Itâ€™s a beautiful day &amp; the sea is calm."
+    Fix:
+        Safe: decode the mojibake back to the intended characters and unescape the entities
+        (``&nbsp;`` becomes a space). Only runs that decode to plausible text are changed, and
+        text that talks about markup is left alone, so correct text is not damaged.
+    """
+
+    code = "SN007"
+    name = "encoding-damage"
+    family = Family.SYNTHETIC_NOISE
+    severity = Severity.WARNING
+    fix_safety = FixSafety.SAFE
+    fix_description = "decode the mojibake and unescape the HTML entities"
+
+    def check(self, conversation: Conversation) -> Iterator[Hit]:
+        markup: bool | None = None
+        for i, message in enumerate(conversation.messages):
+            text = message.text
+            if markup is None and "&" in text:
+                markup = about_markup(conversation)
+            found = encoding_damage(text, bool(markup))
+            if found:
+                listing = ", ".join(f"'{f}'" for f in list(dict.fromkeys(found))[:3])
+                yield Hit(i, f"{message.role} message {i} has mojibake or HTML entities: {listing}")
+
+    def fix(self, conversation: Conversation) -> Conversation:
+        markup = about_markup(conversation)
+        messages = [_mapped(m, lambda t: repair_encoding(t, markup)) for m in conversation.messages]
+        return conversation.with_messages(messages)
+
+
+def _mapped(message: Message, change: Callable[[str], str]) -> Message:
+    text = message.text
+    new = change(text)
+    return message if new == text else message.with_text(new)
+
+
+# --- Chat-UI scrape text ----------------------------------------------------------------------
+
+_UI_LINE = re.compile(
+    r"(?im)^[ \t]*(?:regenerate(?: response| draft)?|[a-z+#-]{0,15}copy code|copy to clipboard|continue generating|"
+    r"stop generating|send a message\.{0,3}|message chatgpt\.{0,3}|(?:chatgpt|claude) can make mistakes\..*|"
+    r"was this response better or worse\??|is this conversation helpful so far\??|you said:|chatgpt said:|"
+    r"edit message|show drafts|read aloud|good response|bad response|new chat|sources?:?(?:[ \t]*\[\d+\])+|"
+    r"\d{1,2} / \d{1,2})[ \t]*(?:\n|\Z)")
+#: UI labels that mean nothing else wherever they are.
+_UI_INLINE = re.compile(
+    r"Regenerate response|Continue generating|Stop generating|Copy to clipboard|Message ChatGPT(?:\.{3}|…)?|"
+    r"Edit message|Show drafts|ChatGPT can make mistakes\. Check important info\.|"
+    r"Was this response better or worse\?|Is this conversation helpful so far\?|"
+    r"Claude can make mistakes\. Please double-check responses\.|"
+    r"\b(?:content_copy|thumb_up|thumb_down|volume_up|more_vert|expand_more)\b|"
+    r"(?<=[a-z+#])Copy code|Copy code(?=[ \t]*(?:\n|\Z))")
+#: Buttons and citation pagers left at the very end of a reply ("... networks. Share").
+_UI_TAIL = re.compile(
+    r"(?:(?<=[.!?])[ \t]+|\n[ \t]*)"
+    r"(?:(?:Share|Copy|Edit|Retry|Like|Dislike|Regenerate|Read aloud)(?:[ \t]*\n[ \t]*|[ \t]*$))+$"
+    r"|(?:^|\s)Sources?:?(?:[ \t]*\[\d+\])+[ \t]*$")
+#: Words of UI text, found by the family's shared scan of assistant turns.
+_UI_WORDS = frozenset({"regenerate", "generating", "chatgpt", "claude", "clipboard", "worse", "drafts", "aloud",
+                       "thumb", "vert", "sources"})
+#: Literal UI text the scan's words miss ("pythonCopy code" is one word).
+_UI_LITERALS = ("Copy code", "said:", "/", "content_copy", "volume_up", "Edit message", "Message ChatGPT")
+_UI_ALL_LITERALS = (*_UI_LITERALS, "Regenerate", "ChatGPT", "Claude", "generating", "drafts", "aloud", "thumb_",
+                    "Sources", "better or worse")
+share_anchors(_UI_WORDS)
+
+
+def ui_artifacts(text: str, found: frozenset[str] | None = None) -> list[tuple[int, int]]:
+    """Spans of chat-interface text pasted with a reply: whole lines ("1 / 2", "You said:"), the
+    unmistakable labels wherever they are ("Regenerate response", "pythonCopy code"), and buttons
+    at the very end ("... Share"). ``found``: the scan's words of this text, when known."""
+    spans = []
+    if text[-1:].isalpha() or text[-1:] == "]":
+        tail = _UI_TAIL.search(text, max(0, len(text) - 80))
+        if tail and tail.start() > 0:
+            spans.append(tail.span())
+    if found is None:
+        if not any(u in text for u in _UI_ALL_LITERALS):
+            return spans
+    elif found.isdisjoint(_UI_WORDS) and not any(u in text for u in _UI_LITERALS):
+        return spans
+    lines = [m.span() for m in _UI_LINE.finditer(text) if m.group(0).strip() != text.strip()]
+    spans = [s for s in spans if not any(a <= s[0] < b for a, b in lines)] + lines
+    spans += [m.span() for m in _UI_INLINE.finditer(text) if not any(a <= m.start() < b for a, b in spans)]
+    return sorted(spans)
+
+
+def drop_ui_artifacts(text: str) -> str:
+    """``text`` without its chat-interface text."""
+    found = ui_artifacts(text)
+    for start, end in reversed(found):
+        text = text[:start] + text[end:]
+    return text.strip() if found else text
+
+
+@register
+class ChatUiText(ConversationCheck):
+    """A turn holds text scraped from a chat interface ("Regenerate response", "Copy code").
+
+    What it does:
+        Reports chat-UI text copied along with a conversation: lines such as "You said:",
+        "ChatGPT can make mistakes...", "Show drafts", "Sources: [1] [2]" and pager lines
+        ("1 / 2"); the unmistakable labels wherever they are: "Regenerate response",
+        "Continue generating", "Message ChatGPT", "Edit message", icon names such as
+        ``content_copy`` and ``thumb_up``, and "Copy code" (at a line end, or glued to a
+        language name: "pythonCopy code"); and buttons left at the very end of a reply
+        ("... networks. Share", "\\nCopy\\nRetry"). A turn that is nothing but such a line is
+        left alone.
+    Why it matters:
+        Scraped interface text becomes part of the target: the model learns to end replies
+        with "Regenerate response" or to label code blocks "Copy code".
+    Example:
+        assistant: "Here is the script:\\npythonCopy code\\nprint('hi')\\nRegenerate response"
+    Fix:
+        Unsafe: remove that text (a whole line when the line is UI text, so a code block's
+        language label glued to "Copy code" goes too).
+    """
+
+    code = "SN008"
+    name = "chat-ui-text"
+    family = Family.SYNTHETIC_NOISE
+    severity = Severity.WARNING
+    fix_safety = FixSafety.UNSAFE
+    fix_description = "remove the chat-interface lines"
+
+    def check(self, conversation: Conversation) -> Iterator[Hit]:
+        scanned = present(conversation)
+        for i, message in enumerate(conversation.messages):
+            text = message.text
+            found = ui_artifacts(text, scanned[i] if message.role == "assistant" else None)
+            if found:
+                listing = ", ".join(f"'{quote(text[a:b], 30)}'" for a, b in found[:3])
+                yield Hit(i, f"{message.role} message {i} has chat-interface text: {listing}")
+
+    def fix(self, conversation: Conversation) -> Conversation:
+        return conversation.with_messages([_mapped(m, drop_ui_artifacts) for m in conversation.messages])
