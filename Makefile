@@ -31,6 +31,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/run.py
+	$(PY) bench/minhash_choice.py --n 1000000 --only threadsmith
+	$(PY) bench/quality/run.py
+	$(PY) bench/workspace.py
 
 docs: $(STAMP)
 	$(PY) docs/generate.py
