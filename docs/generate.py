@@ -44,7 +44,7 @@ def checks_markdown() -> str:
 def cli_markdown() -> str:
     """The --help of the program and of every command."""
     lines = [HEADER + "# Command-line reference\n"]
-    with click.Context(cli, info_name="threadsmith", terminal_width=100) as ctx:
+    with click.Context(cli, info_name="threadsmith", terminal_width=100, **cli.context_settings) as ctx:
         lines += ["```text", cli.get_help(ctx), "```"]
         for name in sorted(cli.commands):
             command = cli.commands[name]

@@ -6,6 +6,8 @@ Two levels of API::
     report = threadsmith.audit(["data.jsonl"])          # one call, like the CLI
     for conversation in threadsmith.read_file("data.jsonl"):
         ...                                             # the model, to build on
+    with threadsmith.Workspace.open("ws") as ws:        # datasets with versions (docs/workspace.md)
+        ws.import_files(["data.jsonl"], dataset="chats")
 
 Nothing outside ``__all__`` is promised; internal modules may move.
 """
@@ -18,8 +20,13 @@ from threadsmith.config import Config, load_config
 from threadsmith.convert import ConvertResult, convert
 from threadsmith.errors import (
     ConfigError,
+    Conflict,
     InputNotFound,
     MissingDependency,
+    NotFound,
+    SchemaTooNew,
+    StoreBusy,
+    StoreError,
     ThreadsmithError,
     UnknownCheck,
     UnknownFormat,
@@ -42,6 +49,7 @@ from threadsmith.model import (
     Source,
     ToolCall,
 )
+from threadsmith.workspace import Workspace
 
 try:
     __version__ = _metadata.version("threadsmith")
@@ -54,12 +62,13 @@ __all__ = [
     "Check",
     "Config",
     "ConfigError",
+    "Conflict",
     "ContentPart",
     "Conversation",
     "ConversationCheck",
     "ConvertResult",
-    "DatasetStats",
     "DatasetCheck",
+    "DatasetStats",
     "Family",
     "Finding",
     "Fix",
@@ -68,15 +77,20 @@ __all__ = [
     "InputNotFound",
     "Message",
     "MissingDependency",
+    "NotFound",
     "RecordProblem",
+    "SchemaTooNew",
     "Severity",
     "Source",
+    "StoreBusy",
+    "StoreError",
     "ThreadsmithError",
     "ToolCall",
     "UnknownCheck",
     "UnknownFormat",
     "UnsupportedConversion",
     "UserError",
+    "Workspace",
     "__version__",
     "all_checks",
     "audit",

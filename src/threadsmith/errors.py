@@ -12,6 +12,11 @@ exceptions: they are findings.
      |    +-- UnsupportedConversion  a conversation cannot be written in the asked format
      |    +-- UnknownCheck      a --select/--ignore/explain code matches no check
      |    +-- ConfigError       threadsmith.toml / [tool.threadsmith] is invalid
+     |    +-- NotFound          a dataset, entry, version, tag, character or prompt does not exist
+     |    +-- Conflict          an edit was based on an entry that changed since (optimistic concurrency)
+     +-- StoreError             the workspace database cannot be used as asked
+     |    +-- SchemaTooNew      the workspace was written by a newer threadsmith (upgrade)
+     |    +-- StoreBusy         another process holds the workspace's write lock past the wait
      +-- MissingDependency      an optional extra is not installed (names the pip command)
 """
 
@@ -56,6 +61,44 @@ class UnknownCheck(UserError):
 
 class ConfigError(UserError):
     """Raised when the configuration file has an unknown key or a value of the wrong type."""
+
+
+class NotFound(UserError):
+    """Raised when a named dataset, entry, version, tag, character or prompt does not exist."""
+
+
+class Conflict(UserError):
+    """Raised when an edit was based on a state of an entry that another change replaced since.
+
+    The edit is refused rather than silently overwriting the newer state (no lost update).
+    """
+
+    hint = "Reload the entry (threadsmith log / search shows its latest version), then redo the edit on it."
+
+    def __init__(self, message: str, *, entry: str, based_on: int | None, current: int | None,
+                 hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        #: The key of the entry that changed.
+        self.entry = entry
+        #: The version the edit was based on, and the version that last changed the entry.
+        self.based_on = based_on
+        self.current = current
+
+
+class StoreError(ThreadsmithError):
+    """Raised when the workspace database cannot be opened or used (not a workspace, damaged, read-only)."""
+
+
+class SchemaTooNew(StoreError):
+    """Raised when a workspace was written by a newer threadsmith whose schema this one does not know."""
+
+    hint = "Upgrade threadsmith (pip install -U threadsmith) to open this workspace."
+
+
+class StoreBusy(StoreError):
+    """Raised when another process kept the workspace's write lock for longer than the bounded wait."""
+
+    hint = "Another threadsmith command is writing to this workspace; wait for it to finish and retry."
 
 
 class MissingDependency(ThreadsmithError):

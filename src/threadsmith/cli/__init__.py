@@ -11,7 +11,10 @@ import sys
 import click
 
 from threadsmith.cli.commands import audit_command, checks_command, convert_command, explain_command
+from threadsmith.cli.curation_commands import COMMANDS as CURATION_COMMANDS
+from threadsmith.cli.edit_commands import edit_group
 from threadsmith.cli.insights import report_command, stats_command
+from threadsmith.cli.workspace_commands import COMMANDS as WORKSPACE_COMMANDS
 from threadsmith.errors import ThreadsmithError
 
 EXIT_ERROR = 2
@@ -51,6 +54,9 @@ cli.add_command(explain_command)
 cli.add_command(checks_command)
 cli.add_command(stats_command)
 cli.add_command(report_command)
+for _command in WORKSPACE_COMMANDS + CURATION_COMMANDS:
+    cli.add_command(_command)
+cli.add_command(edit_group)
 
 
 def main() -> None:

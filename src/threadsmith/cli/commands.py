@@ -10,6 +10,7 @@ import orjson
 from threadsmith.audit import audit
 from threadsmith.checks import all_checks, get_check
 from threadsmith.cli.render import console, progress_bar, render_audit, render_check_list, render_explain
+from threadsmith.cli.workspace_commands import audit_dataset, workspace_option
 from threadsmith.config import FAIL_LEVELS, load_config
 from threadsmith.convert import convert
 from threadsmith.formats import WRITE_FORMATS
@@ -19,7 +20,7 @@ _config_option = click.option("--config", "config_path", type=click.Path(dir_oka
 
 
 @click.command("audit")
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Report format; json follows the documented contract (docs/audit-json.md).")
 @click.option("--select", multiple=True, help="Only these codes, prefixes or families (repeatable, or comma-separated).")
@@ -31,13 +32,19 @@ _config_option = click.option("--config", "config_path", type=click.Path(dir_oka
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--limit", type=int, default=10, show_default=True, help="Text format: entries shown per code (0 = all).")
 @_config_option
+@click.option("-d", "--dataset", help="Audit a workspace dataset instead of files (incremental: cached per content).")
+@click.option("--version", "version", default="latest", show_default=True, help="With --dataset: the version to audit.")
+@workspace_option
 def audit_command(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tuple[str, ...], fix: bool,
                   unsafe_fixes: bool, output: str | None, fail_on: str | None, exit_zero: bool, limit: int,
-                  config_path: str | None) -> None:
-    """Audit dataset files (or folders) for structural and quality problems."""
+                  config_path: str | None, dataset: str | None, version: str, workspace: str | None) -> None:
+    """Audit dataset files (or folders), or a workspace dataset, for structural and quality problems."""
     config = load_config(config_path).overridden(select=_split(select), ignore=_split(ignore), fail_on=fail_on)
-    with progress_bar(enabled=fmt == "text") as progress:
-        report = audit(paths, config=config, fix=fix, unsafe_fixes=unsafe_fixes, output=output, progress=progress)
+    if dataset is not None:
+        report = audit_dataset(workspace, dataset, version, config, fixing=fix or unsafe_fixes or output is not None)
+    else:
+        with progress_bar(enabled=fmt == "text") as progress:
+            report = audit(paths, config=config, fix=fix, unsafe_fixes=unsafe_fixes, output=output, progress=progress)
     if fmt == "json":
         sys.stdout.buffer.write(orjson.dumps(report.to_dict(), option=orjson.OPT_INDENT_2) + b"\n")
     else:

@@ -1,0 +1,143 @@
+"""Cached audit results: per content (findings and dataset-check summaries) and per version (runs).
+
+A check configuration (codes, options, dataset kind, check code) is one ``check_configs`` row
+keyed by its fingerprint; a content's results are cached under (configuration, content), so
+auditing a new version only checks the contents that version introduced. Summaries are
+pickles of built-in values, loaded back with an unpickler that refuses every class (a crafted
+workspace file cannot run code through them); one that will not load counts as not cached.
+"""
+
+from __future__ import annotations
+
+import io
+import pickle
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class CachedResult:
+    """One content's cached findings (JSON rows) and dataset-check summaries."""
+
+    findings: list[list[Any]]
+    summaries: tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RunRow:
+    """A stored audit of one version under one configuration."""
+
+    id: int
+    version: int
+    config_id: int
+    created_at: str
+    summary: dict[str, Any]
+    dataset_findings: list[dict[str, Any]]
+
+
+class _BuiltinsOnly(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        raise pickle.UnpicklingError(f"refusing to load {module}.{name} from the audit cache")
+
+
+def dump_summaries(summaries: Sequence[Any]) -> bytes:
+    """Summaries as a pickle (protocol 5)."""
+    return pickle.dumps(tuple(summaries), protocol=5)
+
+
+def load_summaries(blob: bytes) -> tuple[Any, ...] | None:
+    """Summaries back, or None when the blob holds anything but built-in values."""
+    try:
+        return tuple(_BuiltinsOnly(io.BytesIO(blob)).load())
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
+        return None
+
+
+class AuditCache:
+    """The audit tables."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def config_id(self, fingerprint: str, detail: dict[str, Any]) -> int:
+        """The id of a check configuration, recorded on first use (call inside a write)."""
+        row = self.conn.execute("SELECT id FROM check_configs WHERE fingerprint = ?", (fingerprint,)).fetchone()
+        if row:
+            return int(row[0])
+        cur = self.conn.execute("INSERT INTO check_configs (fingerprint, detail) VALUES (?, ?)",
+                                (fingerprint, orjson.dumps(detail).decode()))
+        return int(cur.lastrowid or 0)
+
+    def find_config(self, fingerprint: str) -> int | None:
+        """The id of a known configuration, or None."""
+        row = self.conn.execute("SELECT id FROM check_configs WHERE fingerprint = ?", (fingerprint,)).fetchone()
+        return int(row[0]) if row else None
+
+    def cached(self, config_id: int, content_ids: Iterable[int]) -> dict[int, CachedResult]:
+        """The cached results among ``content_ids``: id -> result."""
+        wanted = list(dict.fromkeys(content_ids))
+        out: dict[int, CachedResult] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start:start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for cid, findings, summaries in self.conn.execute(
+                    f"SELECT content_id, findings, summaries FROM audit_cache WHERE config_id = ? "
+                    f"AND content_id IN ({marks})", (config_id, *chunk)):
+                loaded = load_summaries(summaries)
+                if loaded is not None:
+                    out[cid] = CachedResult(orjson.loads(findings) if findings else [], loaded)
+        return out
+
+    def store(self, config_id: int, results: dict[int, tuple[list[list[Any]], bytes]]) -> None:
+        """Cache results: content id -> (finding rows, pickled summaries). Call inside a write."""
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO audit_cache (config_id, content_id, findings, summaries) VALUES (?, ?, ?, ?)",
+            ((config_id, cid, orjson.dumps(rows) if rows else None, blob) for cid, (rows, blob) in results.items()))
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO finding_codes (config_id, code, content_id) VALUES (?, ?, ?)",
+            ((config_id, code, cid) for cid, (rows, _) in results.items() for code in {r[0] for r in rows}))
+
+    def save_run(self, dataset_id: int, version: int, config_id: int, now: str, summary: dict[str, Any],
+                 dataset_findings: list[dict[str, Any]], entry_codes: Iterable[tuple[str, int]]) -> int:
+        """Record the audit of a version (replacing an older run of the same version and configuration)."""
+        old = self.conn.execute("SELECT id FROM audit_runs WHERE dataset_id = ? AND version = ? AND config_id = ?",
+                                (dataset_id, version, config_id)).fetchone()
+        if old:
+            self.conn.execute("DELETE FROM run_entry_codes WHERE run_id = ?", (old[0],))
+            self.conn.execute("DELETE FROM audit_runs WHERE id = ?", (old[0],))
+        cur = self.conn.execute(
+            "INSERT INTO audit_runs (dataset_id, version, config_id, created_at, summary, dataset_findings) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (dataset_id, version, config_id, now, orjson.dumps(summary), orjson.dumps(dataset_findings)))
+        run_id = int(cur.lastrowid or 0)
+        self.conn.executemany("INSERT OR IGNORE INTO run_entry_codes (run_id, code, entry_id) VALUES (?, ?, ?)",
+                              ((run_id, code, entry_id) for code, entry_id in entry_codes))
+        return run_id
+
+    def run(self, dataset_id: int, version: int, config_id: int | None = None) -> RunRow | None:
+        """The latest run of a version (under ``config_id``, or any configuration)."""
+        sql = ("SELECT id, version, config_id, created_at, summary, dataset_findings FROM audit_runs "
+               "WHERE dataset_id = ? AND version = ?")
+        params: list[object] = [dataset_id, version]
+        if config_id is not None:
+            sql += " AND config_id = ?"
+            params.append(config_id)
+        row = self.conn.execute(sql + " ORDER BY id DESC LIMIT 1", params).fetchone()
+        return _run(row) if row else None
+
+    def latest_run(self, dataset_id: int) -> RunRow | None:
+        """The most recent audit of any version of the dataset."""
+        row = self.conn.execute(
+            "SELECT id, version, config_id, created_at, summary, dataset_findings FROM audit_runs "
+            "WHERE dataset_id = ? ORDER BY id DESC LIMIT 1", (dataset_id,)).fetchone()
+        return _run(row) if row else None
+
+
+def _run(row: tuple[Any, ...]) -> RunRow:
+    return RunRow(row[0], row[1], row[2], row[3], orjson.loads(row[4]), orjson.loads(row[5]))

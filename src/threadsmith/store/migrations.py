@@ -1,0 +1,199 @@
+"""The schema, as a numbered list of migrations tracked by ``PRAGMA user_version``.
+
+Never edit a released migration: add the next one. Opening a workspace runs the missing ones
+in one transaction; a workspace whose version is above ``len(MIGRATIONS)`` was written by a
+newer threadsmith and is refused (:class:`~threadsmith.errors.SchemaTooNew`).
+
+Schema overview (migration 1):
+
+- ``datasets``: a name and its head version. ``versions``: one row per version of a dataset
+  (message, author, time, counts); ``version_tags``: names on versions.
+- ``contents``: content-addressed conversation bodies (hash of the canonical bytes), stored
+  once however many entries or versions use them; ``content_text``: the FTS5 index of their
+  text (contentless, one column per role group), ``text_pending``: contents not indexed yet
+  (large imports defer indexing to the first search); ``content_facets``: tags and speaker names.
+- ``entries``: stable ids (``key``) and provenance; ``batches``: one import each.
+- ``states``: "entry E holds content C at position P (excluded or not) from version A until
+  version B" (B NULL = still current). A version that changes one entry closes one row and
+  inserts one.
+- ``check_configs``, ``audit_cache``, ``finding_codes``, ``audit_runs``, ``run_entry_codes``:
+  findings cached per content and check configuration, and per-version audit results.
+- ``characters``, ``prompts``, ``prompt_links``, ``tag_categories``: the libraries.
+"""
+
+from __future__ import annotations
+
+#: ``PRAGMA application_id`` of a threadsmith workspace ("TSWK").
+APPLICATION_ID = 0x5453574B
+
+_INITIAL = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+
+CREATE TABLE datasets (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    head INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE versions (
+    dataset_id INTEGER NOT NULL REFERENCES datasets(id),
+    number INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    message TEXT NOT NULL,
+    author TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    entries INTEGER NOT NULL,
+    added INTEGER NOT NULL,
+    removed INTEGER NOT NULL,
+    changed INTEGER NOT NULL,
+    PRIMARY KEY (dataset_id, number)
+) WITHOUT ROWID;
+
+CREATE TABLE version_tags (
+    dataset_id INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (dataset_id, name),
+    FOREIGN KEY (dataset_id, number) REFERENCES versions(dataset_id, number)
+) WITHOUT ROWID;
+
+CREATE TABLE batches (
+    id INTEGER PRIMARY KEY,
+    dataset_id INTEGER NOT NULL REFERENCES datasets(id),
+    version INTEGER NOT NULL,
+    detail TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+
+CREATE TABLE contents (
+    id INTEGER PRIMARY KEY,
+    hash BLOB NOT NULL UNIQUE,
+    body BLOB NOT NULL,
+    turns INTEGER NOT NULL,
+    chars INTEGER NOT NULL,
+    roles INTEGER NOT NULL
+);
+
+CREATE TABLE content_facets (
+    kind TEXT NOT NULL,
+    value TEXT NOT NULL,
+    content_id INTEGER NOT NULL REFERENCES contents(id),
+    PRIMARY KEY (kind, value, content_id)
+) WITHOUT ROWID;
+
+CREATE VIRTUAL TABLE content_text USING fts5(
+    system, user, assistant, other, content='', tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TABLE text_pending (content_id INTEGER PRIMARY KEY);
+
+CREATE TABLE entries (
+    id INTEGER PRIMARY KEY,
+    dataset_id INTEGER NOT NULL REFERENCES datasets(id),
+    key TEXT NOT NULL,
+    record_id TEXT,
+    batch_id INTEGER REFERENCES batches(id),
+    source_path TEXT,
+    source_line INTEGER,
+    source_index INTEGER,
+    source_format TEXT,
+    origin TEXT,
+    UNIQUE (dataset_id, key)
+);
+
+CREATE TABLE states (
+    id INTEGER PRIMARY KEY,
+    dataset_id INTEGER NOT NULL REFERENCES datasets(id),
+    entry_id INTEGER NOT NULL REFERENCES entries(id),
+    content_id INTEGER NOT NULL REFERENCES contents(id),
+    position REAL NOT NULL,
+    excluded TEXT,
+    valid_from INTEGER NOT NULL,
+    valid_to INTEGER
+);
+CREATE INDEX states_by_position ON states (dataset_id, position, entry_id);
+CREATE INDEX states_by_entry ON states (entry_id, valid_from);
+CREATE INDEX states_by_content ON states (content_id);
+CREATE INDEX states_by_start ON states (dataset_id, valid_from);
+CREATE INDEX states_by_end ON states (dataset_id, valid_to) WHERE valid_to IS NOT NULL;
+
+CREATE TABLE check_configs (
+    id INTEGER PRIMARY KEY,
+    fingerprint TEXT NOT NULL UNIQUE,
+    detail TEXT NOT NULL
+);
+
+CREATE TABLE audit_cache (
+    config_id INTEGER NOT NULL REFERENCES check_configs(id),
+    content_id INTEGER NOT NULL REFERENCES contents(id),
+    findings BLOB,
+    summaries BLOB NOT NULL,
+    PRIMARY KEY (config_id, content_id)
+) WITHOUT ROWID;
+
+CREATE TABLE finding_codes (
+    config_id INTEGER NOT NULL,
+    code TEXT NOT NULL,
+    content_id INTEGER NOT NULL,
+    PRIMARY KEY (config_id, code, content_id)
+) WITHOUT ROWID;
+
+CREATE TABLE audit_runs (
+    id INTEGER PRIMARY KEY,
+    dataset_id INTEGER NOT NULL REFERENCES datasets(id),
+    version INTEGER NOT NULL,
+    config_id INTEGER NOT NULL REFERENCES check_configs(id),
+    created_at TEXT NOT NULL,
+    summary BLOB NOT NULL,
+    dataset_findings BLOB NOT NULL,
+    UNIQUE (dataset_id, version, config_id)
+);
+
+CREATE TABLE run_entry_codes (
+    run_id INTEGER NOT NULL REFERENCES audit_runs(id),
+    code TEXT NOT NULL,
+    entry_id INTEGER NOT NULL,
+    PRIMARY KEY (run_id, code, entry_id)
+) WITHOUT ROWID;
+
+CREATE TABLE characters (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    description TEXT NOT NULL DEFAULT '',
+    personality TEXT NOT NULL DEFAULT '',
+    scenario TEXT NOT NULL DEFAULT '',
+    first_message TEXT NOT NULL DEFAULT '',
+    example_dialogue TEXT NOT NULL DEFAULT '',
+    tags TEXT NOT NULL DEFAULT '[]',
+    card BLOB,
+    source TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+
+CREATE TABLE prompts (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    text TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+
+CREATE TABLE prompt_links (
+    prompt_id INTEGER NOT NULL REFERENCES prompts(id),
+    entry_id INTEGER NOT NULL REFERENCES entries(id),
+    PRIMARY KEY (prompt_id, entry_id)
+) WITHOUT ROWID;
+CREATE INDEX prompt_links_by_entry ON prompt_links (entry_id);
+
+CREATE TABLE tag_categories (
+    tag TEXT PRIMARY KEY,
+    category TEXT NOT NULL
+) WITHOUT ROWID;
+"""
+
+#: The migrations, in order: migration ``n`` (1-based) brings ``user_version`` from n-1 to n.
+MIGRATIONS: tuple[tuple[str, str], ...] = (
+    ("initial schema: datasets, versions, contents, entries, states, search, audit cache, libraries", _INITIAL),
+)
