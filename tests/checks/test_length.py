@@ -10,10 +10,16 @@ from hypothesis import strategies as st
 
 from threadsmith.checks import CheckSet, EntryRef, Runner
 from threadsmith.checks.length import (
+    _BIN_TABLE,
+    _RATIO_BYTES,
+    _RATIO_OFFSET,
     LengthRatio,
     LogHistogram,
     TokenBudget,
+    _ratio_bin,
+    _ratio_byte,
     bin_value,
+    exchanges,
     fast_token_bound,
     fast_token_estimate,
     log_bin,
@@ -135,3 +141,22 @@ def test_ratio_keeps_only_extreme_pairs_in_memory() -> None:
     check = LengthRatio()
     _run(check, _story_dataset(50) + [_conversation("Tell me a story", "Once upon a time.", index=99)])
     assert len(check._extreme) == 50  # the story pairs are extreme in absolute terms; nothing else is kept
+
+
+def test_exchanges_pair_each_reply_with_the_user_turn_before_it() -> None:
+    conversation = Conversation("c", (Message("system", "Be brief."), Message("assistant", "Hello there."),
+                                      Message("user", "Tell me a story."), Message("assistant", "  "),
+                                      Message("user", "Please?"), Message("assistant", "Once upon a time.")))
+    system, chars, messages, users, pairs = exchanges(conversation)
+    assert (system, messages, users) == ("Be brief.", 6, 2)
+    assert chars == sum(len(m.text) for m in conversation.messages)
+    assert pairs == ((1, 2, -1), (5, 4, 1))  # the blank reply is left out; the opener answers no user turn
+    assert exchanges(conversation) is exchanges(conversation)  # cached for the conversation
+
+
+@given(st.integers(0, 10_000), st.integers(0, 10_000))
+def test_ratio_bytes_are_the_clipped_ratio_bins(reply: int, user: int) -> None:
+    expected = min(2 * _RATIO_OFFSET - 1, max(0, _ratio_bin(reply, user)))
+    assert _ratio_byte(reply, user) == expected
+    if reply < 4096 and user < 4096:
+        assert _RATIO_BYTES[_BIN_TABLE[reply] - _BIN_TABLE[user]] == expected

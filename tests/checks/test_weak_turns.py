@@ -59,8 +59,8 @@ def test_non_responsive_judges_tasks_in_instruction_datasets_only() -> None:
 
 def test_non_responsive_in_roleplay_judges_only_single_exchange_tasks() -> None:
     roleplay = CheckContext("roleplay")
-    task = _conversation("You are a seasoned gardener in a medieval village. Describe which vegetables grow well "
-                         "in shady gardens with poor soil.",
+    task = _conversation("You are a seasoned gardener in a small medieval village near the coast. Describe which "
+                         "vegetables grow well in shady gardens with poor, sandy soil.",
                          "The stock market closed higher today after a volatile week of trading in technology.")
     assert list(NonResponsiveReply(context=roleplay).check(task))
     assert not list(NonResponsiveReply({"in_roleplay": False}, roleplay).check(task))

@@ -5,22 +5,42 @@ dataset, and report the entries that deviate from the dominant convention. Compu
 once per conversation (cached like :func:`threadsmith.checks.text.view`) keeps the family at one
 pass over the text however many FM checks are on.
 
-Actions are recognized by their first words, not by their brackets alone: ``*waves*``,
-``(smiles warmly)``, ``[She leans closer]`` start with an action verb, optionally after a
-subject word and an -ly adverb. ``*really*`` (emphasis) and ``(see below)`` are not actions.
+Actions are recognized by their first words (see :mod:`threadsmith.checks.actions`).
+
+Speed: the assistant turns are joined once (:func:`assistant_text`, shared with FM001), so most
+conventions are found with single-character tests and a pattern or two over one string, and
+the spans of a turn are only read where they can change the mask: while the action bit is not
+known, or (in roleplay data) where the narration could change the person.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from itertools import compress, repeat
+from operator import itemgetter
 
-from threadsmith.checks.text import fold
+from threadsmith.checks.actions import (
+    FIRST,
+    _ASTERISK_SPAN,
+    _BRACKET_SPAN,
+    _MAYBE_I,
+    _MAYBE_ME,
+    _PAREN_SPAN,
+    _SLASH_SPAN,
+    _TILDE_SPAN,
+    _UNDERSCORE_SPAN,
+    _is_action,
+    _joined,
+    _narration_person,
+    _prose,
+)
+from threadsmith.checks.length import exchanges
+from threadsmith.checks.text import fold, view
 from threadsmith.model import Conversation
 
 MARKDOWN, HTML, FENCE = 1, 1 << 1, 1 << 2
 ACT_ASTERISK, ACT_PAREN, ACT_BRACKET, ACT_PROSE = 1 << 3, 1 << 4, 1 << 5, 1 << 6
-ACTIONS = ACT_ASTERISK | ACT_PAREN | ACT_BRACKET
 Q_STRAIGHT_DOUBLE, Q_CURLY_DOUBLE, Q_STRAIGHT_SINGLE, Q_CURLY_SINGLE = 1 << 7, 1 << 8, 1 << 9, 1 << 10
 APOS_STRAIGHT, APOS_CURLY = 1 << 11, 1 << 12
 PREFIXED, UNPREFIXED = 1 << 13, 1 << 14
@@ -31,76 +51,53 @@ HAS_REPLY = 1 << 17
 LIST = 1 << 18
 #: Guillemets or low-9 quotes (« », „ “) quoting dialogue.
 Q_OTHER = 1 << 19
+#: Actions in other marks: ``_waves_``, ``~waves~``, ``//waves//``.
+ACT_OTHER = 1 << 20
+ACTIONS = ACT_ASTERISK | ACT_PAREN | ACT_BRACKET | ACT_OTHER
 
-# Action verbs (base forms; other forms are derived below), our own list.
-_VERB_BASES = """
-smile grin laugh chuckle giggle smirk snicker nod shake shrug sigh wave wink blink blush frown pout gasp
-groan growl hum huff scoff snort sniff yawn cough clear look glance stare gaze peer glare watch turn lean
-tilt step walk move sit stand kneel jump hop spin bow curtsy hug kiss pat poke tap touch grab hold hand
-take pick place pull push reach point raise lower cross fold rub scratch stretch bite lick sip drink eat
-chew swallow whisper murmur mutter shout yell scream cry sob sniffle purr hiss tremble shiver flinch wince
-cringe pause hesitate freeze relax close open roll squeeze stroke caress brush tuck adjust straighten
-fidget pace wander approach enter leave storm dash rush crouch slump perk beam gulp clap snap stomp salute
-pour offer gesture motion slide lift drop toss throw catch flip say ask reply answer exclaim continue
-grunt whimper moan pant cheer cuddle nuzzle snuggle blow tease chortle gesticulate shuffle set put cut shut
-hit let feel notice realize wonder decide try begin start stop wait keep listen hear speak talk call tell
-follow climb crawl float fly swim dance sing play write read draw hide duck dodge kick punch slap grip
-""".split()
-_IRREGULAR = """
-took taken stood sat ran held threw thrown caught rose risen knelt bit bitten drank drunk ate eaten froze
-frozen gave given said lay laid lies lying dying shook shaken spun blew blown leant leapt slid wept
-""".split()
-
-
-def _forms(base: str) -> set[str]:
-    """The base form, third person, -ing and -ed forms of a regular verb (doubling a final consonant)."""
-    stem = base[:-1] if base.endswith("e") and not base.endswith("ee") else base
-    double = base + base[-1] if (len(base) <= 4 and base[-1] not in "aeiouwxy"
-                                 and base[-2] in "aeiou" and base[-3:-2] not in ("a", "e", "i", "o", "u")) else base
-    if base.endswith(("s", "sh", "ch", "x", "z")):
-        third = base + "es"
-    elif base.endswith("y") and base[-2] not in "aeiou":
-        third = base[:-1] + "ies"
-    else:
-        third = base + "s"
-    past = base[:-1] + "ied" if base.endswith("y") and base[-2] not in "aeiou" else stem + "ed"
-    return {base, third, stem + "ing", double + "ing", past, double + "ed"}
-
-
-VERBS = frozenset(form for base in _VERB_BASES for form in _forms(base)) | frozenset(_IRREGULAR)
-_SUBJECTS = frozenset("i he she they we you it his her their my our".split())
-_FIRST_PERSON = re.compile(r" (?:I|[Mm]e|[Mm]y|[Mm]yself|[Mm]ine)(?!\w)")
-_PUNCTUATION = ".,;:!?\"'“”‘’«»„*()[]—–-…"
-_THIRD_SUBJECTS = frozenset("he she they his her their".split())
-
-# Patterns start with a literal character where they can: Python's regex engine then skips ahead
-# to it quickly, where a leading lookbehind, \b or ^ costs a step at every position of the text.
-# What a lookbehind would check is checked in Python on the (few) matches instead.
-_ASTERISK_SPAN = re.compile(r"\*([^*\n]{1,300})\*")
-_PAREN_SPAN = re.compile(r"\(([^()\n]{1,200})\)")
-_BRACKET_SPAN = re.compile(r"\[([^\[\]\n]{1,200})\](?!\()")
-# Markdown constructs, each searched only when its trigger characters occur (most text has none):
-# (a character to test first, which is fast, then the substring, then the pattern).
-_MARKDOWN_PARTS = (
-    ("#", "#", re.compile(r"#{1,6}[ \t]+\S"), True),
-    ("*", "**", re.compile(r"\*\*[^*\n]+\*\*"), False),
-    ("_", "__", re.compile(r"__[^_\n]+__(?!\w)"), False),
-    ("]", "](", re.compile(r"\[[^\]\n]+\]\([^)\s]+\)"), False),
-    ("|", "|", re.compile(r"\|[^\n]*\|[ \t]*\n[ \t]*\|?[ \t]*:?-{3,}"), False),
-    (">", ">", re.compile(r">[ \t]?\S"), True),
-    ("`", "`", re.compile(r"`[^`\n]+`(?![`\w])"), False),
+# _span_, ~span~ and //span// actions (patterns in actions.py), with the (paren) and [bracket] ones.
+_OTHER_SPANS = (
+    ("(", _PAREN_SPAN, ACT_PAREN),
+    ("[", _BRACKET_SPAN, ACT_BRACKET),
+    ("_", _UNDERSCORE_SPAN, ACT_OTHER),
+    ("~", _TILDE_SPAN, ACT_OTHER),
+    ("/", _SLASH_SPAN, ACT_OTHER),
 )
+# Markdown constructs, each searched only when its trigger characters occur (most text has none):
+# (a character to test first, which is fast, then the substring, then the pattern, then what must
+# come before a match: "line" a line start, "word" no letter or digit, "text" a non-blank line).
+_SETEXT = re.compile(r"\n(?:={3,}|-{3,})[ \t]*(?=\n|$)")  # a line of text underlined with === or ---
+_MARKDOWN_PARTS = (
+    ("#", "", re.compile(r"#{1,6}[ \t]+\S"), "line"),
+    ("*", "", re.compile(r"\*\*[^*\n]+\*\*"), "word"),  # the pattern finds ** faster than `in`
+    ("_", "__", re.compile(r"__[^_\n]+__(?!\w)"), "word"),
+    ("]", "](", re.compile(r"\[[^\]\n]+\]\([^)\s]+\)"), "word"),
+    ("|", "", re.compile(r"\|[^\n]*\|[ \t]*\n[ \t]*\|?[ \t]*:?-{3,}"), "word"),
+    (">", "", re.compile(r">[ \t]?\S"), "line"),
+    ("`", "", re.compile(r"`[^`\n]+`(?![`\w])"), "word"),
+    ("\n", "\n=", _SETEXT, "text"),
+    ("\n", "\n-", _SETEXT, "text"),
+)
+_MARKDOWN_INLINE = _MARKDOWN_PARTS[:-2]
+_MARKDOWN_CHARS = "".join(part[0] for part in _MARKDOWN_PARTS)
 _LIST_ITEM = re.compile(r"\n[ \t]*[-*+•][ \t]+\S")
+_LIST_START = re.compile(r"[ \t]*[-*+•][ \t]+\S")
+# A list item (group 1 None) or a setext underline (group 1 set), in one scan of the line starts.
+_LINE_MARK = re.compile(r"\n(?:[ \t]*[-*+•][ \t]+\S|((?:={3,}|-{3,})[ \t]*(?=\n|$)))")
 _HTML = re.compile(
     r"</?(?:p|br|div|span|b|i|u|em|strong|ul|ol|li|h[1-6]|a|img|table|tr|td|th|pre|code|blockquote|sup|sub|"
     r"font|center|hr|small|details|summary)(?:\s[^<>]*)?/?>", re.IGNORECASE)
+_CODE = re.compile(r"`(?:``.*?(?:```|$)|[^`\n]*`)", re.DOTALL)
 # A sentence in single quotes ('Veni, vidi, vici.'); the character before it is checked apart
 # (a leading lookbehind would keep the regex engine from scanning for the quote quickly).
 _SINGLE_DIALOGUE = re.compile(r"'[A-Z][^\n]{0,300}?\S'(?!\w)")
 _BEFORE_QUOTE = frozenset(" \t\n([*—-")
-_STRAIGHT_QUOTED = re.compile(r"\"[^\"\n]*\"")
-_CURLY_QUOTED = re.compile(r"“[^”]*”")
-_SENTENCE_SPLIT = re.compile(r"[.!?…]+\s+|\n+")
+# An apostrophe between two letters or digits (don't, Earth's), or one ending a word in -s (the
+# founders' ideals), told from a closing quote only where the text opens no single quotes.
+_INNER_STRAIGHT = re.compile(r"'(?<=[^\W_]')(?=[^\W_])")
+_INNER_CURLY = re.compile(r"’(?<=[^\W_]’)(?=[^\W_])")
+_POSSESSIVE_STRAIGHT = re.compile(r"'(?<=[sS]')(?![^\W_])")
+_POSSESSIVE_CURLY = re.compile(r"’(?<=[sS]’)(?![^\W_])")
 # A speaker label: "Name:", "**Name:**", "**Name**:", "NAME:", "Name -", "[Name]", "Name says:".
 # A name word is capitalized; it may end in "." only as a title or an initial (Dr., Mrs., J.).
 _NAME_WORD = r"[A-Z](?:[a-z]{0,2}\.|[\w'’-]{0,24})"
@@ -131,72 +128,161 @@ def conventions(conversation: Conversation, roleplay: bool = False) -> int:
     cached, cached_roleplay, mask = _last
     if cached is conversation and cached_roleplay == roleplay:
         return mask
-    mask = 0
-    first = third = 0
-    for message in conversation.messages:
-        if message.role != "assistant":
-            continue
-        text = message.text
-        if not text.strip():
-            continue
-        bits, narration = _message_conventions(text, message.name, roleplay)
-        mask |= bits | HAS_REPLY
-        if narration and roleplay:
-            f, t = _narration_person(narration)
-            first, third = first + f, third + t
-    if first:
-        mask |= FIRST_PERSON
-    elif third:
-        mask |= THIRD_PERSON
+    texts, joined = assistant_text(conversation)
+    if texts:
+        views, messages = view(conversation), conversation.messages
+        folded = [views[i][2] for i, _, _ in exchanges(conversation)[4]]
+        names = [messages[i].name for i, _, _ in exchanges(conversation)[4]]
+        mask = _conventions(texts, folded, names, joined, roleplay)
+    else:
+        mask = 0
     _last = (conversation, roleplay, mask)
     return mask
 
 
-def _message_conventions(text: str, name: str | None, roleplay: bool) -> tuple[int, list[str]]:
-    """The bits of one assistant message, and its narration segments (roleplay only)."""
-    bits = _markup_bits(text) | _quote_bits(text) | _prefix_bit(text, name)
-    narration: list[str] = []
-    for char, span, bit in (("*", _ASTERISK_SPAN, ACT_ASTERISK), ("(", _PAREN_SPAN, ACT_PAREN),
-                            ("[", _BRACKET_SPAN, ACT_BRACKET)):
-        if char in text:
-            actions = _actions(text, span, standalone=bit != ACT_ASTERISK)
-            if actions:
-                bits |= bit
-                narration += actions
-    if roleplay and "*" not in text and not bits & ACTIONS and bits & (Q_STRAIGHT_DOUBLE | Q_CURLY_DOUBLE):
-        outside = _STRAIGHT_QUOTED.sub(" \n ", text) if '"' in text else text
-        outside = _CURLY_QUOTED.sub(" \n ", outside) if "“" in outside else outside
-        segments = [s for s in _SENTENCE_SPLIT.split(outside) if s.strip()]
-        if any(_is_action(s, narrated=True) for s in segments):
-            bits |= ACT_PROSE
-            narration = segments
-    return bits, narration
+_text_last: tuple[Conversation | None, list[str], str] = (None, [], "")
 
 
-def _markup_bits(text: str) -> int:
+def assistant_text(conversation: Conversation) -> tuple[list[str], str]:
+    """The texts of the non-blank assistant turns, and them joined by blank lines (so a line
+    start in the joined text is one in a turn); cached for the conversation being checked."""
+    global _text_last
+    cached, texts, joined = _text_last
+    if cached is conversation:
+        return texts, joined
+    views = view(conversation)
+    texts = [views[i][1] for i, _, _ in exchanges(conversation)[4]]
+    joined = texts[0] if len(texts) == 1 else "\n\n".join(texts)
+    _text_last = (conversation, texts, joined)
+    return texts, joined
+
+
+def _conventions(texts: list[str], folded: list[str], names: list[str | None], joined: str, roleplay: bool) -> int:
+    mask = HAS_REPLY | _markup_bits(joined, texts)
+    quotes = _all_quote_bits(texts, joined) if '"' in joined or "'" in joined or not joined.isascii() else 0
+    mask |= quotes
+    # Single characters are found fastest (memchr): each is looked for once in the joined turns.
+    stars = "*" in joined
+    others = [entry for entry in _OTHER_SPANS if entry[0] in joined]
+    # A name prefix needs one of its marks: without any, every turn is unprefixed.
+    marks = ":" in joined or "-" in joined or "[" in joined or (not joined.isascii() and (
+        "–" in joined or "—" in joined))
+    person = 0  # THIRD: narration starts a segment with he/she/they; FIRST: it says I/me/my
+    for text, folded_text, name in zip(texts, folded, names):
+        mask |= PREFIXED if (marks or name) and _prefixed(text, name) else UNPREFIXED
+        narrate = roleplay and person != FIRST
+        bits = 0
+        if stars and "*" in text:
+            bits, person = _stars(text, folded_text, mask, narrate, person)
+        for mark, span, bit in others:
+            if mark in text:
+                inners = span.findall(text)
+                if inners:
+                    # In roleplay every style is judged: an action keeps the message from reading as prose.
+                    found, person = _read_spans(inners, bit, 0 if roleplay else mask | bits, narrate, person)
+                    bits |= found
+        if (roleplay and not bits and quotes & _DOUBLE_QUOTES and "*" not in text
+                and (len(texts) == 1 or _quote_bits(text) & _DOUBLE_QUOTES)):
+            segments = _prose(text)
+            if any(_is_action(segment, narrated=True) for segment in segments):
+                bits = ACT_PROSE
+                if narrate:
+                    person = _narration_person(_joined(segments), person)
+        mask |= bits
+    if person == FIRST:
+        mask |= FIRST_PERSON
+    elif person:
+        mask |= THIRD_PERSON
+    return mask
+
+
+def _stars(text: str, folded: str, mask: int, narrate: bool, person: int) -> tuple[int, int]:
+    """ACT_ASTERISK when the message has an *action* (or 0 when the mask has it already), and the
+    narration person after reading the message. Spans are only read when that can change either:
+    the bit is not known yet, no narration said he/she/they yet, or the text may say I/me/my."""
+    if narrate:
+        if mask & ACT_ASTERISK and person and not (_MAYBE_I.search(text) or _MAYBE_ME.search(folded)):
+            return 0, person
+        inners = _ASTERISK_SPAN.findall(text)
+        return _read_spans(inners, ACT_ASTERISK, mask, narrate, person) if inners else (0, person)
+    if mask & ACT_ASTERISK or not any(map(_is_action, _ASTERISK_SPAN.findall(text))):
+        return 0, person
+    return ACT_ASTERISK, person
+
+
+def _prefixed(text: str, name: str | None) -> bool:
+    """True when the message starts with a speaker name (see :func:`name_prefix`); most messages
+    are told apart by their first character and the marks in their first 80 characters."""
+    if name:
+        return name_prefix(text, name) is not None
+    first = text[0]
+    if not (first.isupper() or first == "[" or first.isspace() or (first == "*" and text.startswith("**"))):
+        return False
+    head = text[:80]
+    if ":" in head or "-" in head or "[" in head or (not head.isascii() and ("–" in head or "—" in head)):
+        return name_prefix(text, name) is not None
+    return False
+
+
+def _read_spans(inners: list[str], bit: int, mask: int, narrate: bool, person: int) -> tuple[int, int]:
+    """``bit`` when one of one style's spans in a message is an action, and the narration person
+    after reading them (with ``narrate``, in roleplay). The spans are only judged as actions when
+    that can change the mask: the bit is not set yet, or the spans would change the person."""
+    if narrate:
+        after = _narration_person(_joined(inners), person)
+        if after != person:
+            return (bit, after) if any(map(_is_action, inners)) else (0, person)
+    if mask & bit:
+        return 0, person
+    return (bit if any(map(_is_action, inners)) else 0), person
+
+
+def _markup_bits(joined: str, texts: list[str]) -> int:
+    """Markdown, HTML, fences and lists in the joined assistant turns (a list must be in one turn)."""
     bits = 0
-    if "```" in text or "~~~" in text:
+    if ("`" in joined and "```" in joined) or ("~" in joined and "~~~" in joined):
         bits |= FENCE
-    if "<" in text and _HTML.search(text):
+    if "<" in joined and _HTML.search(joined):
         bits |= HTML
-    if _markdown(text):
+    lined = [text for text in texts if "\n" in text]  # lists and setext headings need line breaks
+    if lined:
+        block = lined[0] if len(lined) == 1 else "\n\n".join(lined)
+        items = 1 if _LIST_START.match(block) else 0
+        for match in _LINE_MARK.finditer(block):
+            if match.group(1) is None:
+                items += 1
+            elif match.start() and not block[match.start() - 1].isspace():
+                bits |= MARKDOWN  # a setext heading
+        if items > 1 and (len(lined) == 1 or any(map(_list_in, lined))):
+            bits |= LIST
+    if not bits & MARKDOWN and _markdown(joined, setext=False):
         bits |= MARKDOWN
-    if "\n" in text and _two(_LIST_ITEM.finditer("\n" + text)):
-        bits |= LIST
     return bits
+
+
+def _list_in(text: str) -> bool:
+    return "\n" in text and _two(_LIST_ITEM.finditer("\n" + text))
 
 
 def _two(matches: Iterator[re.Match[str]]) -> bool:
     return next(matches, None) is not None and next(matches, None) is not None
 
 
-def _markdown(text: str) -> re.Match[str] | None:
-    for char, trigger, pattern, line_start in _MARKDOWN_PARTS:
-        if char in text and trigger in text:
+def _markdown(text: str, setext: bool = True) -> re.Match[str] | None:
+    parts, chars = (_MARKDOWN_PARTS, _MARKDOWN_CHARS) if setext else (_MARKDOWN_INLINE, _MARKDOWN_CHARS[:-2])
+    # Only the parts whose character occurs (one C-level pass over the few characters).
+    for char, trigger, pattern, mode in compress(parts, map(text.__contains__, chars)):
+        if not trigger or trigger in text:
             for match in pattern.finditer(text):
                 at = match.start()
                 before = text[at - 1] if at else "\n"
-                if before == "\n" if line_start else not (before.isalnum() or before in "_`"):
+                if mode == "line":
+                    if before == "\n":
+                        return match
+                elif mode == "word":
+                    if not (before.isalnum() or before in "_`"):
+                        return match
+                elif not before.isspace():
                     return match
     return None
 
@@ -210,33 +296,74 @@ def markup_excerpt(text: str, bit: int) -> str | None:
     match = _LIST_ITEM.search(text) if bit == LIST else _HTML.search(text) if bit == HTML else _markdown(text)
     if match is None or bit == HTML:
         return match.group(0)[:30] if match else None
-    end = text.find("\n", match.end())
-    line = text[match.start():end if end >= 0 else len(text)].strip()
+    if match.re is _SETEXT:  # quote the heading and its underline
+        start = text.rfind("\n", 0, match.start()) + 1
+        line = f"{text[start:match.start()].strip()} {match.group(0).strip()}"
+    else:
+        end = text.find("\n", match.end())
+        line = text[match.start():end if end >= 0 else len(text)].strip()
     return line if len(line) <= 30 else line[:27].rstrip() + "..."
 
 
+_DOUBLE_QUOTES = Q_STRAIGHT_DOUBLE | Q_CURLY_DOUBLE
+
+
+def _all_quote_bits(texts: list[str], joined: str) -> int:
+    """The quote bits of every message together, read on the joined text where that gives the same."""
+    if len(texts) > 1 and ("`" in joined or not _PLAIN_STARTS.issuperset(map(_FIRST_CHAR, texts))
+                           and any(map(_data_like, texts))):
+        bits = 0
+        for text in texts:
+            bits |= _quote_bits(text)
+        return bits
+    bits = _quote_bits(joined)
+    if len(texts) == 1:
+        return bits
+    if bits & Q_STRAIGHT_DOUBLE and max(map(str.count, texts, repeat('"'))) < 2:
+        bits &= ~Q_STRAIGHT_DOUBLE  # a lone quote mark in several messages
+    if ((bits & Q_STRAIGHT_SINGLE and not bits & APOS_STRAIGHT and _POSSESSIVE_STRAIGHT.search(joined))
+            or (bits & Q_CURLY_SINGLE and not bits & APOS_CURLY and _POSSESSIVE_CURLY.search(joined))):
+        for text in texts:  # whether a possessive counts depends on its own message's quotes
+            bits |= _quote_bits(text)
+    return bits
+
+
+_FIRST_CHAR = itemgetter(0)
+#: Characters a message may start with and be no data ({...} or [...]) for sure.
+_PLAIN_STARTS = frozenset(chr(c) for c in range(0x3000) if not chr(c).isspace() and chr(c) not in "{[")
+
+
+def _data_like(text: str) -> bool:
+    first = text[0]
+    return first == "{" or first == "[" or (first.isspace() and text.lstrip()[:1] in ("{", "["))
+
+
 def _quote_bits(text: str) -> int:
+    if _data_like(text):
+        return 0  # data: its quotes are syntax, not dialogue
+    if "`" in text:
+        text = _CODE.sub(" ", text)  # code: its quotes are syntax too
     bits = 0
-    if text.lstrip()[:1] in ("{", "[") or "```" in text:
-        return bits  # data or code: its quotes are syntax, not dialogue
     if text.count('"') >= 2:
         bits |= Q_STRAIGHT_DOUBLE
+    if "'" in text:
+        if any(m.start() == 0 or text[m.start() - 1] in _BEFORE_QUOTE for m in _SINGLE_DIALOGUE.finditer(text)):
+            bits |= Q_STRAIGHT_SINGLE
+        if _INNER_STRAIGHT.search(text) or (not bits & Q_STRAIGHT_SINGLE and _POSSESSIVE_STRAIGHT.search(text)):
+            bits |= APOS_STRAIGHT
+    if text.isascii():
+        return bits
     if "“" in text or "”" in text:
         bits |= Q_CURLY_DOUBLE
     if "«" in text or "»" in text or "„" in text:
         bits |= Q_OTHER
-    if "'" in text:
-        if any(m.start() == 0 or text[m.start() - 1] in _BEFORE_QUOTE for m in _SINGLE_DIALOGUE.finditer(text)):
-            bits |= Q_STRAIGHT_SINGLE
-        if _inside_word(text, "'"):
-            bits |= APOS_STRAIGHT
     if "‘" in text:
         bits |= Q_CURLY_SINGLE
     if "’" in text:
-        if _inside_word(text, "’"):
-            bits |= APOS_CURLY
         if _opens_word(text, "’"):  # ’ used as an opening quote: ’Bluebird sings’
             bits |= Q_CURLY_SINGLE
+        if _INNER_CURLY.search(text) or (not bits & Q_CURLY_SINGLE and _POSSESSIVE_CURLY.search(text)):
+            bits |= APOS_CURLY
     return bits
 
 
@@ -245,16 +372,6 @@ def _opens_word(text: str, char: str) -> bool:
     i = text.find(char)
     while 0 <= i < len(text) - 1:
         if (i == 0 or text[i - 1] in _BEFORE_QUOTE) and text[i + 1].isalnum():
-            return True
-        i = text.find(char, i + 1)
-    return False
-
-
-def _inside_word(text: str, char: str) -> bool:
-    """True when ``char`` occurs between two letters or digits (an apostrophe: don't, Earth's)."""
-    i = text.find(char, 1)
-    while 0 < i < len(text) - 1:
-        if text[i - 1].isalnum() and text[i + 1].isalnum():
             return True
         i = text.find(char, i + 1)
     return False
@@ -271,86 +388,18 @@ def name_prefix(text: str, name: str | None = None) -> str | None:
     if match is None:
         return None
     label = match.group(1) or match.group(2)
-    if any(c.isdigit() for c in label) or fold(label.split()[0]).rstrip(".") in _NOT_NAMES:
+    if _not_a_name(label):
         return None
-    speakers = {m.group(1) for m in _SPEAKER.finditer(text, 0, 4000)}
+    # Other speakers make it a script; section labels ("Breakfast:", "Day 2:") do not.
+    speakers = {m.group(1) for m in _SPEAKER.finditer(text, 0, 4000) if not _a_label(m.group(1))}
     return label if len(speakers) < 2 else None
 
 
-def _prefix_bit(text: str, name: str | None) -> int:
-    head = text[:80]
-    if (":" in head or "-" in head or "–" in head or "—" in head or "[" in head) and name_prefix(text, name):
-        return PREFIXED
-    return UNPREFIXED
+def _not_a_name(label: str) -> bool:
+    return any(c.isdigit() for c in label) or fold(label.split()[0]).rstrip(".") in _NOT_NAMES
 
 
-def _actions(text: str, span: re.Pattern[str], standalone: bool) -> list[str]:
-    """The inner texts of one bracket style's spans, when at least one of them is an action."""
-    matches = list(span.finditer(text))
-    if not standalone and not all(_clean_star_span(text, m) for m in matches):
-        matches = _star_spans(text, span)  # a stray * shifted the pairs: pair them carefully
-    elif standalone:
-        matches = [m for m in matches if _stands_alone(text, m.start())]
-    if not any(_is_action(m.group(1)) for m in matches):
-        return []
-    return [m.group(1) for m in matches]
+def _a_label(label: str) -> bool:
+    return any(c.isdigit() for c in label) or all(w.rstrip(".") in _NOT_NAMES for w in fold(label).split())
 
 
-def _clean_star_span(text: str, match: re.Match[str]) -> bool:
-    """A ``*span*`` with no space just inside the stars, not part of ``**bold**`` or of a word."""
-    at, end, inner = match.start(), match.end(), match.group(1)
-    return (not inner[0].isspace() and not inner[-1].isspace()
-            and not (at and (text[at - 1] == "*" or text[at - 1].isalnum()))
-            and not (end < len(text) and (text[end] == "*" or text[end].isalnum())))
-
-
-def _star_spans(text: str, span: re.Pattern[str]) -> list[re.Match[str]]:
-    """The clean ``*spans*``, skipping stray stars one at a time."""
-    found, pos = [], 0
-    while (match := span.search(text, pos)) is not None:
-        if _clean_star_span(text, match):
-            found.append(match)
-            pos = match.end()
-        else:
-            pos = match.start() + 1
-    return found
-
-
-def _stands_alone(text: str, start: int) -> bool:
-    """True when a bracket opens a message, a line or a sentence (not a parenthesis inside one)."""
-    before = text[max(0, start - 2):start].rstrip(" ")
-    return not before or before[-1] in "\n.!?…\"”*~:"
-
-
-def _is_action(segment: str, narrated: bool = False) -> bool:
-    """True when a segment starts like an action: a verb, or a subject (+ -ly adverb) and a verb.
-
-    The subject is a pronoun or a capitalized name of one or two words ("Captain Reyes nods");
-    ``narrated`` (prose outside quotes) needs the subject.
-    """
-    words = [w.strip(_PUNCTUATION) for w in segment[:60].split(None, 4)[:4]]
-    words = [w for w in words if w]
-    if not words:
-        return False
-    first = words[0].lower()
-    if first in _SUBJECTS:
-        k = 1
-    elif words[0][0].isupper() and first not in VERBS:
-        k = 2 if len(words) > 2 and words[1][0].isupper() else 1
-    else:
-        return not narrated and first in VERBS
-    rest = [w.lower() for w in words[k:k + 2]]
-    if rest and rest[0].endswith("ly") and len(rest) > 1:
-        rest = rest[1:]
-    return bool(rest) and rest[0] in VERBS
-
-
-def _narration_person(segments: list[str]) -> tuple[int, int]:
-    """Whether the narration is in the first person (0 or 1), and how many segments start in the third."""
-    first = 1 if _FIRST_PERSON.search(" " + " ".join(segments)) else 0
-    third = 0
-    for segment in segments:
-        head = segment.split(None, 1)
-        if head and head[0].strip(_PUNCTUATION).lower() in _THIRD_SUBJECTS:
-            third += 1
-    return first, third

@@ -17,6 +17,8 @@ from threadsmith.checks import conventions as cv
 from threadsmith.checks.base import ConversationCheck, DatasetHit, Hit
 from threadsmith.checks.norms import ConventionCheck, Dimension
 from threadsmith.checks.registry import register
+from threadsmith.checks.length import exchanges
+from threadsmith.checks.text import view
 from threadsmith.model import Conversation, Family, Severity
 
 # Patterns start with a literal character: Python's regex engine then skips ahead to it quickly,
@@ -24,6 +26,7 @@ from threadsmith.model import Conversation, Family, Severity
 _CODE = re.compile(r"`(?:``.*?(?:```|$)|[^`\n]*`)", re.DOTALL)
 _STARS = re.compile(r"\*+")
 _PARAGRAPHS = re.compile(r"\n\s*")
+_DOUBLE_STAR = re.compile(r"\*\*")  # a pattern finds ** faster than `in` where single stars abound
 
 
 def unbalanced(text: str) -> list[str]:
@@ -128,16 +131,23 @@ class UnbalancedMarkup(ConversationCheck):
     family = Family.FORMATTING
     severity = Severity.WARNING
 
-    def check(self, conversation: Conversation) -> Iterator[Hit]:
-        for i, message in enumerate(conversation.messages):
-            if message.role != "assistant":
-                continue
-            text = message.text
-            if "*" not in text and '"' not in text and "“" not in text and "”" not in text:
+    def check(self, conversation: Conversation) -> list[Hit]:
+        texts, joined = cv.assistant_text(conversation)
+        if not ("*" in joined or '"' in joined or "`" in joined or (not joined.isascii() and (
+                "“" in joined or "”" in joined))):
+            return []  # no mark to pair in any turn
+        hits = []
+        for i, text in zip((i for i, _, _ in exchanges(conversation)[4]), texts):
+            # Every mark comes in pairs (the usual case, found with a few counts): nothing to read.
+            if ("`" not in text and not ("*" in text and (text.count("*") & 1 or (
+                    _DOUBLE_STAR.search(text) and text.count("**") & 1)))
+                    and not ('"' in text and text.count('"') & 1)
+                    and (text.isascii() or text.count("“") == text.count("”"))):
                 continue
             problems = unbalanced(text)
             if problems:
-                yield Hit(i, f"assistant message {i} has {' and '.join(problems)}", fixable=False)
+                hits.append(Hit(i, f"assistant message {i} has {' and '.join(problems)}", fixable=False))
+        return hits
 
 
 def _uses(bit: int) -> Callable[[int], int]:
@@ -149,11 +159,11 @@ class UnexpectedMarkup(ConventionCheck):
     """An entry uses markdown, HTML or code fences where the dataset uses none.
 
     What it does:
-        Tallies, per entry, whether assistant turns use markdown (headings, **bold**, links,
-        tables, `inline code`), bulleted lists (two or more lines starting "- ", "* ", "• ";
-        numbered lists are plain text, not markup), HTML tags, or code fences. When at least
-        ``dominance`` (default 95%) of the entries use none of one kind, reports the entries
-        that do. Datasets where that kind is common (fences in coding data) get no findings for it.
+        Tallies, per entry, whether assistant turns use markdown (headings, underlined
+        headings, **bold**, links, tables, `inline code`), bulleted lists (two or more lines
+        starting "- ", "* ", "• "; numbered lists are plain text, not markup), HTML tags, or
+        code fences. When at least ``dominance`` (default 95%) of the entries use none of one
+        kind, reports the entries that do. Datasets where that kind is common (fences in coding data) get no findings for it.
     Why it matters:
         A few replies with markup in a plain-text dataset teach the model to emit stray
         markdown or HTML at random, which plain-text front ends (chat apps, games) show raw.
@@ -182,10 +192,15 @@ class UnexpectedMarkup(ConventionCheck):
                      for bit in (cv.MARKDOWN, cv.LIST, cv.HTML, cv.FENCE))
 
 
+#: A character any markup of the kind needs (a fast test before the patterns).
+_MARKUP_CHAR = {cv.MARKDOWN: None, cv.LIST: "\n", cv.HTML: "<", cv.FENCE: None}
+
+
 def _first_markup(conversation: Conversation, bit: int) -> tuple[int, str] | None:
-    for i, message in enumerate(conversation.messages):
-        if message.role == "assistant":
-            found = cv.markup_excerpt(message.text, bit)
+    char = _MARKUP_CHAR[bit]
+    for i, v in enumerate(view(conversation)):
+        if v.role == "assistant" and (char is None or char in v.text):
+            found = cv.markup_excerpt(v.text, bit)
             if found:
                 return i, repr(found)
     return None
@@ -195,7 +210,7 @@ def _action_style(mask: int) -> int:
     styles = mask & (cv.ACTIONS | cv.ACT_PROSE)
     if not styles:
         return 0
-    return {cv.ACT_ASTERISK: 1, cv.ACT_PAREN: 2, cv.ACT_BRACKET: 3, cv.ACT_PROSE: 4}.get(styles, 5)
+    return {cv.ACT_ASTERISK: 1, cv.ACT_PAREN: 2, cv.ACT_BRACKET: 3, cv.ACT_PROSE: 4, cv.ACT_OTHER: 6}.get(styles, 5)
 
 
 @register
@@ -204,9 +219,11 @@ class ActionStyle(ConventionCheck):
 
     What it does:
         Finds actions in assistant turns by their first words (an action verb, or a subject and
-        a verb): ``*waves*``, ``(waves)``, ``[waves]``, and in roleplay datasets prose narration
-        beside quoted dialogue (``She waves. "Hi!"``). When at least ``dominance`` of the
-        entries with actions use one style, reports entries that use another or mix styles.
+        a verb; the subject may be a pronoun, a name or an article and a noun: "The old keeper
+        nods"): ``*waves*``, ``(waves)``, ``[waves]``, ``_waves_`` (or ``~waves~``,
+        ``//waves//``), and in roleplay datasets prose narration beside quoted dialogue
+        (``She waves. "Hi!"``). When at least ``dominance`` of the entries with actions use
+        one style, reports entries that use another or mix styles.
         Separately, when at least ``none_dominance`` of all entries have no action markup,
         reports the entries that have some (emotes leaking into assistant data).
     Why it matters:
@@ -226,7 +243,8 @@ class ActionStyle(ConventionCheck):
     dimensions = (
         Dimension(_action_style, ("uses *asterisk* actions", "uses (parenthesised) actions",
                                    "uses [bracketed] actions", "narrates actions in plain prose",
-                                   "mixes action styles"), "entries with actions"),
+                                   "mixes action styles", "marks actions with _underscores_, ~tildes~ or //slashes//"),
+                  "entries with actions"),
         Dimension(_uses(cv.ACTIONS), ("use no action markup", "uses action markup (*waves*, (waves), [waves])"),
                    "entries", (1,)),
     )
@@ -270,10 +288,11 @@ class QuoteStyle(ConventionCheck):
     What it does:
         Tallies which quotation marks assistant turns use for dialogue: straight double ("),
         curly double (“ ”), straight single ('...' around words), curly single (‘ ’), or
-        guillemets and low quotes (« », „ “), single quotes nested in double ones counting as double; and which apostrophes (don't,
-        don’t). When at least ``dominance`` of the entries that quote (or that use
-        apostrophes) share one style, reports the entries with another, or with a mix of
-        straight and curly.
+        guillemets and low quotes (« », „ “), single quotes nested in double ones counting as
+        double; and which apostrophes (don't, don’t, the founders' ideals). Code (inline or
+        fenced) and JSON-like replies are left out. When at least ``dominance`` of the entries
+        that quote (or that use apostrophes) share one style, reports the entries with
+        another, or with a mix of straight and curly.
     Why it matters:
         Straight and curly quotes are different tokens: a mixed dataset teaches the model both
         and it alternates at random, which breaks downstream parsing and looks careless.
@@ -307,10 +326,11 @@ class NamePrefix(ConventionCheck):
 
     What it does:
         Notes whether each assistant turn starts with a capitalized name and a colon ("Mira:",
-        "Captain Reyes:"), not counting labels ("Note:", "Step 1:"), role words (those are
-        role-confusion's) and multi-speaker scripts. When at least ``dominance`` of the entries
-        have no prefix, reports entries with one; when the norm is prefixed turns, reports
-        entries without.
+        "Captain Reyes:", "Mira -", "[Mira]", "Mira says:"), not counting labels ("Note:",
+        "Step 1:"), role words (those are role-confusion's) and multi-speaker scripts (section
+        labels such as "Breakfast:" later in the reply do not make a script). When at least
+        ``dominance`` of the entries have no prefix, reports entries with one; when the norm is
+        prefixed turns, reports entries without.
     Why it matters:
         A model trained on a few prefixed replies starts some of its own replies with a name
         label; chat front ends that add the name themselves then show it twice.

@@ -5,12 +5,15 @@ Also home of two small length tools other checks share:
 * the token estimator behind LN001, pluggable: :func:`register_estimator` lets the export
   layer put a real tokenizer in place of :func:`fast_token_estimate` (option ``estimator``);
 * :class:`LogHistogram`, a fixed-size histogram of log-scale bins with median and MAD, so
-  dataset checks keep robust length statistics in constant memory (WT003 uses it too).
+  dataset checks keep robust length statistics in constant memory (WT003 uses it too);
+* :func:`exchanges`, each assistant turn with the user turn it answers and both word counts,
+  computed once per conversation for the length and weak-turn checks.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -161,6 +164,47 @@ def _quantile_bin(counts: list[int], total: int, q: float = 0.5) -> float:
 
 
 # ---------------------------------------------------------------------------------------------
+# Exchanges: computed once per conversation, shared by LN002 and the weak-turn checks
+
+#: (index of a non-blank assistant message, its words, the words of the user message right before
+#: it or -1 when the message before is no user message). Indexes, not views: the views of a
+#: conversation are freed with view()'s cache, not kept alive by this one.
+Exchange = tuple[int, int, int]
+#: (first system message's text or "", characters of all messages, messages, user messages, exchanges)
+Exchanges = tuple[str, int, int, int, tuple[Exchange, ...]]
+
+_exchanges_last: tuple[Conversation | None, Exchanges] = (None, ("", 0, 0, 0, ()))
+
+
+def exchanges(conversation: Conversation) -> Exchanges:
+    """Each non-blank assistant turn with the word counts of it and of the user turn right before
+    it, plus a few counts of the conversation (see ``Exchanges``).
+    Cached for the conversation being checked, like :func:`threadsmith.checks.text.view`; a plain
+    tuple, the cheapest thing to build and read."""
+    global _exchanges_last
+    cached, found = _exchanges_last
+    if cached is conversation:
+        return found
+    views = view(conversation)
+    system, pairs, previous, chars, users = "", [], None, 0, 0
+    for i, v in enumerate(views):
+        role, text, _, words = v
+        chars += len(text)
+        if role == "assistant":
+            if text and not text.isspace():
+                user = previous is not None and previous[0] == "user"
+                pairs.append((i, len(words), len(previous[3]) if user else -1))
+        elif role == "user":
+            users += 1
+        elif role == "system" and not system:
+            system = text
+        previous = v
+    found = (system, chars, len(views), users, tuple(pairs))
+    _exchanges_last = (conversation, found)
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
 # Checks
 
 
@@ -194,20 +238,28 @@ class TokenBudget(ConversationCheck):
         super().__init__(options, context)
         self._count = token_counter(str(self.options["estimator"]), self.options)
         self._fast = self._count is fast_token_estimate
+        self._budget, self._overhead = int(self.options["budget"]), int(self.options["message_overhead"])
 
-    def check(self, conversation: Conversation) -> Iterator[Hit]:
-        budget, overhead = int(self.options["budget"]), int(self.options["message_overhead"])
+    def check(self, conversation: Conversation) -> list[Hit]:
+        budget, overhead = self._budget, self._overhead
+        if self._fast:
+            _, chars, messages, _, _ = exchanges(conversation)
+            # Every estimate is at most 1.35 tokens a character (+2): most conversations stop here.
+            if chars * 1.35 + (overhead + 2) * messages <= budget:
+                return []
+            texts = [v.text for v in view(conversation)]
+            if sum(map(fast_token_bound, texts)) + overhead * len(texts) <= budget:
+                return []
         messages = conversation.messages
-        if self._fast and sum(fast_token_bound(m.text) for m in messages) + overhead * len(messages) <= budget:
-            return
         sizes = [self._count(m.text) + overhead for m in messages]
         total = sum(sizes)
-        if total > budget:
-            longest = max(range(len(sizes)), key=sizes.__getitem__)
-            how = "estimated" if self._fast else "counted"
-            yield Hit(None, f"conversation has about {total:,} tokens ({how}), over the {budget:,}-token budget; "
-                            f"the longest is message {longest} ({messages[longest].role}, {sizes[longest]:,} tokens)",
-                      fixable=False)
+        if total <= budget:
+            return []
+        longest = max(range(len(sizes)), key=sizes.__getitem__)
+        how = "estimated" if self._fast else "counted"
+        return [Hit(None, f"conversation has about {total:,} tokens ({how}), over the {budget:,}-token budget; "
+                          f"the longest is message {longest} ({messages[longest].role}, {sizes[longest]:,} tokens)",
+                    fixable=False)]
 
 
 _RATIO_OFFSET = 48  # bin of ratio 1:1 in the ratio histogram
@@ -216,6 +268,21 @@ _RATIO_OFFSET = 48  # bin of ratio 1:1 in the ratio histogram
 def _ratio_bin(reply_words: int, user_words: int) -> int:
     """Log-scale bin of (reply + 1) / (user + 1), ``_RATIO_OFFSET`` for equal lengths."""
     return log_bin(reply_words) - log_bin(user_words) + _RATIO_OFFSET
+
+
+#: _ratio_byte by the difference of the two log bins (negative differences index from the end).
+_RATIO_BYTES = [max(0, min(2 * _RATIO_OFFSET - 1, d + _RATIO_OFFSET)) for d in range(128)] + \
+    [max(0, min(2 * _RATIO_OFFSET - 1, d + _RATIO_OFFSET)) for d in range(-128, 0)]
+
+
+def _ratio_byte(reply_words: int, user_words: int) -> int:
+    """:func:`_ratio_bin` clipped into the histogram's range (0-95): one byte."""
+    bins = _BIN_TABLE
+    if reply_words < 4096 and user_words < 4096:
+        bin_ = bins[reply_words] - bins[user_words] + _RATIO_OFFSET
+    else:
+        bin_ = _ratio_bin(reply_words, user_words)
+    return 0 if bin_ < 0 else 2 * _RATIO_OFFSET - 1 if bin_ >= 2 * _RATIO_OFFSET else bin_
 
 
 @register
@@ -250,25 +317,46 @@ class LengthRatio(DatasetCheck):
     def __init__(self, options: Mapping[str, Any] | None = None, context: CheckContext | None = None) -> None:
         super().__init__(options, context)
         self._ratios = LogHistogram(2 * _RATIO_OFFSET)
+        self._min_ratio, self._long_words = float(self.options["min_ratio"]), int(self.options["min_long_words"])
+        #: Ratio bins not yet counted (counted in bulk: one C-level extend per entry).
+        self._pending = bytearray()
         #: (ref, message index, user words, reply words) of the extreme pairs.
         self._extreme: list[tuple[EntryRef, int, int, int]] = []
 
-    def summarize(self, conversation: Conversation) -> tuple[tuple[int, int, int], ...]:
-        views = view(conversation)
-        return tuple(
-            (i, len(views[i - 1].words), len(v.words))
-            for i, v in enumerate(views)
-            if i and v.role == "assistant" and views[i - 1].role == "user" and v.text.strip()
-        )
+    def summarize(self, conversation: Conversation) -> bytes | tuple[bytes, tuple[tuple[int, int, int], ...]] | None:
+        """The ratio bin of each reply to a user turn, and the extreme pairs (index, user words, reply words)."""
+        bins, extreme, long_words = [], (), self._long_words
+        for i, r, u in exchanges(conversation)[4]:
+            if u >= 0:  # a reply to a user turn
+                if r < 4096 and u < 4096:
+                    bins.append(_RATIO_BYTES[_BIN_TABLE[r] - _BIN_TABLE[u]])
+                else:
+                    bins.append(_ratio_byte(r, u))
+                if (r >= long_words or u >= long_words) and max(u, r) >= self._min_ratio * max(1, min(u, r)):
+                    extreme += ((i, u, r),)
+        if not bins:
+            return None
+        return (bytes(bins), extreme) if extreme else bytes(bins)
 
-    def observe(self, summary: tuple[tuple[int, int, int], ...], ref: EntryRef) -> None:
-        ratio, long_words = float(self.options["min_ratio"]), int(self.options["min_long_words"])
-        for index, user, reply in summary:
-            self._ratios.add(_ratio_bin(reply, user))
-            if max(user, reply) >= long_words and max(user, reply) >= ratio * max(1, min(user, reply)):
-                self._extreme.append((ref, index, user, reply))
+    def observe(self, summary: bytes | tuple[bytes, tuple[tuple[int, int, int], ...]], ref: EntryRef) -> None:
+        if summary.__class__ is bytes:
+            self._pending += summary  # type: ignore[operator]
+        else:
+            bins, extreme = summary  # type: ignore[misc]
+            self._pending += bins
+            self._extreme.extend((ref, index, user, reply) for index, user, reply in extreme)
+        if len(self._pending) >= 65536:
+            self._flush()
+
+    def _flush(self) -> None:
+        hist = self._ratios
+        for bin_, n in Counter(self._pending).items():
+            hist.counts[bin_] += n
+            hist.count += n
+        self._pending = bytearray()
 
     def finish(self) -> Iterator[DatasetHit]:
+        self._flush()
         hist = self._ratios
         judged = hist.count >= int(self.options["min_support"])
         median, limit = hist.median_bin(), float(self.options["mad_factor"]) * hist.spread()

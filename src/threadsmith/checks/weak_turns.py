@@ -7,104 +7,32 @@ the replies to similar contexts (same length class of user turn, same system pro
 
 from __future__ import annotations
 
-import re
+import math
 import zlib
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
 from threadsmith.checks.base import ConversationCheck, DatasetCheck, DatasetHit, EntryRef, Hit
-from threadsmith.checks.length import LogHistogram, log_bin
+from threadsmith.checks.length import _BIN_TABLE, LogHistogram, _quantile_bin, bin_value, exchanges, log_bin
 from threadsmith.checks.profile import CheckContext
 from threadsmith.checks.registry import register
-from threadsmith.checks.text import ACTION, WORD, MessageView, PhraseMatcher, ngrams, view
-from threadsmith.model import Conversation, Family, Severity
-
-# Generic acknowledgements: a reply made only of these (and at most a short *action*) says nothing.
-# "Thank you", "you're welcome", "yes" and "no" are left out: they can be the right reply.
-_ACKNOWLEDGEMENTS = (
-    "ok", "okay", "okey", "okie", "k", "kk", "sure", "sure thing", "of course", "alright", "all right",
-    "i see", "i see now", "got it", "gotcha", "understood", "noted", "cool", "nice", "great", "good", "fine",
-    "very well", "sounds good", "sounds great", "sounds fine", "sounds like a plan", "that's nice",
-    "that's great", "that's cool", "that's good", "that's fine", "that's interesting", "how interesting",
-    "interesting", "very interesting", "hmm", "hm", "hmmm", "mhm", "mm", "mm hmm", "mmhmm", "uh huh",
-    "yeah", "yep", "yup", "yes yes", "right", "true", "indeed", "makes sense", "that makes sense",
-    "i understand", "i get it", "will do", "no problem", "no worries", "certainly", "absolutely",
-    "definitely", "exactly", "agreed", "i agree", "fair enough", "if you say so", "as you wish",
-    "whatever", "i guess", "i suppose", "good point", "i see what you mean", "tell me more", "go on",
-    "and", "really", "oh really", "is that so", "i know", "me too", "same", "same here", "lol", "haha",
-    "hehe", "wow", "oh", "ah", "aha", "ahh", "ohh", "well", "so", "nice one", "neat", "awesome",
-    "alright then", "all right then", "okay then", "ok then", "fine then", "well then", "if you insist",
+from threadsmith.checks.text import ngrams, view
+from threadsmith.checks.weak_turn_text import (
+    _ASKED_FOR_ACK,
+    _SHORT_TRIGGERS,
+    _asks,
+    _asks_for_short,
+    _other_script,
+    _shares_a_stem,
+    minimal_reply,
 )
-_ACK_ALTERNATION = "|".join(re.escape(p) for p in sorted(_ACKNOWLEDGEMENTS, key=len, reverse=True))
-_ACK_ONLY = re.compile(rf"(?:{_ACK_ALTERNATION})(?: (?:{_ACK_ALTERNATION}))*")
-# The user asked for a bare acknowledgement ("reply with OK if you understand").
-_ASKED_FOR_ACK = re.compile(
-    r"\b(?:(?:reply|respond|answer) (?:only )?with|just say|only say|say (?:ok|okay|yes|got it)|"
-    r"one[- ]word|acknowledge)\b")
-_WH_START = re.compile(r"\s*(?:\W\s*)?(?:what|why|how|when|where|who|whom|whose|which)\b")
-_QUESTION_END = re.compile(r"\?[\s\"'”’)*\]]*$")
-# The user asked for something short by nature (a haiku, a riddle's answer, one sentence): a short
-# reply is then what the data should hold. "Briefly" or "short" are not enough: a brief answer
-# is still an answer. Single words are looked up in the turn's words; phrases are searched only
-# after one of their lead words.
-_SHORT_WORDS = frozenset("""haiku haikus riddle riddles limerick slogan slogans tagline motto headline tweet
-acronym nickname""".split())
-_SHORT_LEADS = frozenset("one single two three few word summarize summarise what yes true".split())
-_SHORT_PHRASES = PhraseMatcher(
-    [*(f"{n}{sep}{unit}{plural}" for n in ("one", "single", "two", "three", "a few") for sep in (" ", "-")
-       for unit in ("word", "sentence", "line", "phrase") for plural in ("", "s")),
-     "in a word", "summarize in", "summarise in", "what am i", "yes or no", "true or false"])
-
-
-def _asks_for_short(user: MessageView) -> bool:
-    words = set(user.words)
-    if not words.isdisjoint(_SHORT_WORDS):
-        return True
-    return not words.isdisjoint(_SHORT_LEADS) and _SHORT_PHRASES.search(user.folded) is not None
-
-
-# Words too common to show that a reply takes up the question (own list; compared on 5-letter stems).
-_STOPWORDS = frozenset("""
-a an the and or but if so of to in on at for with by from up out into over about as than then
-is are was were be been being am do does did done have has had having can could would should
-will shall may might must i me my mine myself you your yours yourself we us our they them their
-he him his she her it its it's this that these those there here what why how when where who whom
-whose which not no yes very just also too really more most much many some any all each every
-one ones thing things way get got make made like tell know think want need please let let's
-i'm you're don't doesn't can't isn't aren't what's how's there's that's would've could've
-good well ok okay sure now still even only other another such own same something anything
-everything nothing someone anyone everyone go going come give take say said see look use
-""".split())
-
-
-def _replies(views: tuple[MessageView, ...]) -> Iterator[tuple[int, MessageView, MessageView | None]]:
-    """Each non-empty assistant turn with the user turn right before it (None when there is none)."""
-    for i, v in enumerate(views):
-        if v.role == "assistant" and v.text.strip():
-            previous = views[i - 1] if i and views[i - 1].role == "user" else None
-            yield i, v, previous
+from threadsmith.model import Conversation, Family, Severity
 
 
 def _excerpt(text: str, limit: int = 60) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 3].rstrip() + "..."
-
-
-def _bare_words(v: MessageView) -> list[str] | tuple[str, ...]:
-    """The reply's words outside *actions* (the words themselves when there is no action)."""
-    if "*" not in v.folded:
-        return v.words
-    return WORD.findall(ACTION.sub(" ", v.folded))
-
-
-def minimal_reply(v: MessageView, max_words: int) -> bool:
-    """True when the whole reply is a generic acknowledgement ("Okay.", "*nods* Sure!", "I see.")."""
-    if len(v.words) > max_words:
-        return False
-    bare = _bare_words(v)
-    if not bare:
-        return not v.words and len(v.text.strip()) <= 12
-    return _ACK_ONLY.fullmatch(" ".join(bare)) is not None
 
 
 @register
@@ -134,25 +62,38 @@ class MinimalReply(ConversationCheck):
     severity = Severity.WARNING
     defaults = {"max_words": 6}
 
-    def check(self, conversation: Conversation) -> Iterator[Hit]:
+    def check(self, conversation: Conversation) -> list[Hit]:
         max_words = int(self.options["max_words"])
-        for i, reply, user in _replies(view(conversation)):
-            if minimal_reply(reply, max_words) and not (user and _ASKED_FOR_ACK.search(user.folded)):
-                yield Hit(i, f"assistant message {i} is only a generic acknowledgement: {_excerpt(reply.text)!r}",
-                          fixable=False)
+        hits = []
+        for i, words, user_words in exchanges(conversation)[4]:
+            if words <= max_words:
+                views = view(conversation)
+                reply, user = views[i], views[i - 1] if user_words >= 0 else None
+                if minimal_reply(reply, max_words) and not (user and _ASKED_FOR_ACK.search(user.folded)):
+                    hits.append(Hit(i, f"assistant message {i} is only a generic acknowledgement: "
+                                       f"{_excerpt(reply.text)!r}", fixable=False))
+        return hits
 
 
 def _bigrams(tokens: tuple[str, ...] | list[str]) -> set[tuple[str, ...]]:
     return set(ngrams(tokens, 2)) if len(tokens) > 1 else {tuple(tokens)}
 
 
-def _sampled_containment(reply: tuple[str, ...], user: tuple[str, ...]) -> float:
-    """About what share of the reply's word pairs occur in the user turn, from eight samples (cheap)."""
+def _sampled_containment(reply: tuple[str, ...], user: tuple[str, ...], needed: float) -> bool:
+    """Whether about ``needed`` of the reply's word pairs occur in the user turn, judged on eight
+    samples (cheap); stops as soon as too many samples are missing."""
     joined = f" {' '.join(user)} "
     last = len(reply) - 1
     samples = range(0, last, max(1, last // 8))
-    found = sum(1 for k in samples if f" {reply[k]} {reply[k + 1]} " in joined)
-    return found / max(1, len(samples))
+    if not samples:
+        return needed <= 0
+    allowed = len(samples) - needed * max(1, len(samples))  # misses the share still allows
+    for k in samples:
+        if f" {reply[k]} {reply[k + 1]} " not in joined:
+            allowed -= 1
+            if allowed < 0:
+                return False
+    return True
 
 
 @register
@@ -181,49 +122,32 @@ class EchoReply(ConversationCheck):
     severity = Severity.WARNING
     defaults = {"min_words": 3, "min_containment": 0.7, "min_coverage": 0.6, "instruction_min_coverage": 0.85}
 
-    def check(self, conversation: Conversation) -> Iterator[Hit]:
-        opts = self.options
+    def __init__(self, options: dict[str, Any] | None = None, context: CheckContext | None = None) -> None:
+        super().__init__(options, context)
         coverage_key = "instruction_min_coverage" if self.context.kind == "instruction" else "min_coverage"
-        min_coverage, min_containment = float(opts[coverage_key]), float(opts["min_containment"])
-        for i, reply, user in _replies(view(conversation)):
-            if user is None:
-                continue
-            r, u = len(reply.words), len(user.words)
+        self._coverage, self._containment = float(self.options[coverage_key]), float(self.options["min_containment"])
+        self._min_words = int(self.options["min_words"])
+
+    def check(self, conversation: Conversation) -> list[Hit]:
+        min_coverage, min_containment, min_words = self._coverage, self._containment, self._min_words
+        hits = []
+        for i, r, u in exchanges(conversation)[4]:
             # Cheap bounds first: an echo has about as many words as the part of the user turn it repeats.
-            if r < int(opts["min_words"]) or r > 2 * u + 2 or r < min_coverage * (u - 1):
+            if u < 0 or r < min_words or r > 2 * u + 2 or r < min_coverage * (u - 1):
                 continue
-            if _sampled_containment(reply.words, user.words) < min_containment - 0.25:
+            views = view(conversation)
+            reply, user = views[i], views[i - 1]
+            if not _sampled_containment(reply.words, user.words, min_containment - 0.25):
                 continue
             if reply.folded.strip() == user.folded.strip():
-                yield Hit(i, f"assistant message {i} repeats the user's message word for word", fixable=False)
+                hits.append(Hit(i, f"assistant message {i} repeats the user's message word for word", fixable=False))
                 continue
             rb, ub = _bigrams(reply.words), _bigrams(user.words)
             shared = len(rb & ub)
             if shared >= min_containment * len(rb) and shared >= min_coverage * len(ub):
-                yield Hit(i, f"assistant message {i} echoes the user's message: {_excerpt(reply.text)!r}",
-                          fixable=False)
-
-
-def _shares_a_stem(question: tuple[str, ...], reply: str, min_stems: int) -> bool:
-    """True when the reply's text contains the five-letter stem of a content word of the question,
-    or when the question has fewer than ``min_stems`` content stems (too little to judge).
-
-    A stem found anywhere in the reply counts: looser than matching words, so more conservative,
-    and one fast substring search per stem that usually stops at the first stem.
-    """
-    stems = set()
-    for word in set(question).difference(_STOPWORDS):
-        if len(word) > 2 and not word.isdigit():
-            stem = word[:5]
-            if stem in reply:
-                return True
-            stems.add(stem)
-    return len(stems) < min_stems
-
-
-def _asks(user: MessageView) -> bool:
-    text = user.folded.rstrip()
-    return _QUESTION_END.search(text) is not None or _WH_START.match(text) is not None
+                hits.append(Hit(i, f"assistant message {i} echoes the user's message: {_excerpt(reply.text)!r}",
+                                fixable=False))
+        return hits
 
 
 @register
@@ -239,8 +163,9 @@ class NonResponsiveReply(ConversationCheck):
         (``questions_only``: "auto", true or false). In roleplay datasets (``in_roleplay``
         "auto") only single-exchange entries are judged, as tasks with at least
         ``roleplay_min_task_words`` content words: within a scene a fitting reply often shares
-        no word with the line it answers. Conservative by design, hence info: short direct
-        answers ("Paris.") are never reported, nor translations.
+        no word with the line it answers, and a task's persona setup ("Imagine you are a
+        detective ...") adds words an in-character reply need not repeat. Conservative by
+        design, hence info: short direct answers ("Paris.") are never reported, nor translations.
     Why it matters:
         Replies that ignore the question (misaligned pairs after a bad merge, a reply generated
         for another prompt) teach the model to talk past the user.
@@ -256,49 +181,51 @@ class NonResponsiveReply(ConversationCheck):
     family = Family.WEAK_TURN
     severity = Severity.INFO
     defaults = {"min_question_words": 4, "min_reply_words": 8, "questions_only": "auto", "in_roleplay": "auto",
-                "roleplay_min_task_words": 8}
+                "roleplay_min_task_words": 12}
 
-    def check(self, conversation: Conversation) -> Iterator[Hit]:
-        mode = self._mode(conversation)
-        if mode is None:
-            return
-        min_question, questions_only = mode
-        min_reply = int(self.options["min_reply_words"])
-        for i, reply, user in _replies(view(conversation)):
-            if user is None or len(reply.words) < min_reply or len(user.words) < min_question:
+    def __init__(self, options: dict[str, Any] | None = None, context: CheckContext | None = None) -> None:
+        super().__init__(options, context)
+        opts = self.options
+        self._min_reply = int(opts["min_reply_words"])
+        min_question, kind, questions_only = int(opts["min_question_words"]), self.context.kind, opts["questions_only"]
+        in_roleplay = opts["in_roleplay"]
+        #: (content words a user turn needs to be judged, whether only questions are), or None: judge nothing
+        self._judged: tuple[int, bool] | None
+        self._single_exchanges_only = False
+        if kind == "roleplay" and in_roleplay is not True:
+            # A single-exchange roleplay entry is a task ("You are a detective. Describe ..."):
+            # judged when the task says enough; lines within a scene are not judged.
+            self._single_exchanges_only = True
+            self._judged = None if in_roleplay != "auto" else (
+                max(min_question, int(opts["roleplay_min_task_words"])), questions_only is True)
+        else:
+            self._judged = (min_question, (kind != "instruction") if questions_only == "auto" else bool(questions_only))
+
+    def check(self, conversation: Conversation) -> list[Hit]:
+        if self._judged is None:
+            return []
+        min_question, questions_only = self._judged
+        _, _, _, users, pairs = exchanges(conversation)
+        if self._single_exchanges_only and users != 1:
+            return []
+        min_reply, hits = self._min_reply, []
+        for i, r, u in pairs:
+            if r < min_reply or u < min_question:  # u is -1 without a user turn
                 continue
+            views = view(conversation)
+            reply, user = views[i], views[i - 1]
             if questions_only and not _asks(user):
                 continue
             if _shares_a_stem(user.words, reply.folded, min_question):
                 continue
             if "translat" in user.folded or _other_script(user.text, reply.text):
                 continue
-            yield Hit(i, f"assistant message {i} shares no content word with the user turn it answers: "
-                         f"{_excerpt(user.text, 40)!r} -> {_excerpt(reply.text, 40)!r}", fixable=False)
-
-    def _mode(self, conversation: Conversation) -> tuple[int, bool] | None:
-        """(content words a user turn needs to be judged, whether only questions are), or None."""
-        min_question, kind = int(self.options["min_question_words"]), self.context.kind
-        questions_only = self.options["questions_only"]
-        in_roleplay = self.options["in_roleplay"]
-        if kind == "roleplay" and in_roleplay is not True:
-            if in_roleplay != "auto" or sum(1 for m in conversation.messages if m.role == "user") != 1:
-                return None
-            # A single-exchange roleplay entry is a task ("You are a detective. Describe ..."):
-            # judged when the task says enough; lines within a scene are not judged.
-            min_question = max(min_question, int(self.options["roleplay_min_task_words"]))
-            return min_question, questions_only is True
-        return min_question, (kind != "instruction") if questions_only == "auto" else bool(questions_only)
+            hits.append(Hit(i, f"assistant message {i} shares no content word with the user turn it answers: "
+                               f"{_excerpt(user.text, 40)!r} -> {_excerpt(reply.text, 40)!r}", fixable=False))
+        return hits
 
 
-def _other_script(question: str, reply: str) -> bool:
-    """True when the reply is mostly in another script than the question (a translation, say)."""
-    if not question.isascii() or reply.isascii():
-        return False
-    letters = [c for c in reply if c.isalpha()]
-    return sum(1 for c in letters if not c.isascii()) > 0.3 * len(letters)
-
-
+_MAX_WORDS = (1 << 32) - 1
 #: Histogram key of all replies to a user turn (context keys are system bucket x 8 + user length class 0-5).
 _ALL = 7
 
@@ -322,6 +249,9 @@ def _context_name(key: int) -> str:
 def _user_bucket(words: int) -> int:
     """Length class of the user turn: 0 (none), 1 (1-3 words), 2 (4-15), 3 (16-63), 4 (64-255), 5 (256+)."""
     return min(5, (words.bit_length() + 1) // 2)
+
+
+_USER_BUCKETS = [_user_bucket(n) for n in range(256)]
 
 
 @register
@@ -366,38 +296,82 @@ class ShortReply(DatasetCheck):
         self._histograms: dict[int, LogHistogram] = {}
         #: (ref, message index, context key, words) of the replies short enough to be reported.
         self._candidates: list[tuple[EntryRef, int, int, int]] = []
+        #: Histogram keys (context << 7 | length bin) not counted yet: counted in bulk by _flush().
+        self._pending: list[int] = []
+        self._counted = 0
+        self._flush_at = 256
+        #: Per context, the most words a reply may have to be kept as a candidate (see _flush).
+        self._limits: dict[int, float] = {}
+        self._max_limit = math.inf
 
-    def summarize(self, conversation: Conversation) -> tuple[tuple[int, int, int], ...]:
+    def summarize(self, conversation: Conversation) -> tuple[tuple[int, ...], tuple[int, ...], int] | None:
+        """Per counted reply, its histogram key (context << 7 | length bin) and index << 32 | words;
+        and the fewest words of a reply."""
+        system, _, _, _, pairs = exchanges(conversation)
+        bucket = (zlib.crc32(system.encode("utf-8", "surrogatepass")) % self._buckets + 1) * 8 if system else 0
+        keys, packed, fewest = [], [], _MAX_WORDS
+        minimal, short = self._minimal_words, self._short_request
         views = view(conversation)
-        system = next((v.text for v in views if v.role == "system"), "")
-        bucket = zlib.crc32(system.encode("utf-8", "surrogatepass")) % self._buckets + 1 if system else 0
-        out = []
-        for i, reply, user in _replies(views):
-            words = len(reply.words)
-            if not words or minimal_reply(reply, self._minimal_words):
+        for i, words, user_words in pairs:
+            if not words or (words <= minimal and minimal_reply(views[i], minimal)):
                 continue
-            if words < self._short_request and user is not None and _asks_for_short(user):
+            if words < short and user_words > 0 and not _SHORT_TRIGGERS.isdisjoint(views[i - 1][3]) \
+                    and _asks_for_short(views[i - 1]):
                 continue
-            out.append((i, bucket * 8 + _user_bucket(len(user.words) if user else 0), words))
-        return tuple(out)
+            if user_words < 0:
+                user_words = 0
+            if words > 4095:
+                words = min(words, _MAX_WORDS)
+                keys.append((bucket + _user_bucket(user_words)) << 7 | min(95, log_bin(words)))
+            else:  # the usual sizes: two table lookups
+                user_bucket = _USER_BUCKETS[user_words] if user_words < 256 else 5
+                keys.append((bucket + user_bucket) << 7 | _BIN_TABLE[words])
+            packed.append(i << 32 | words)
+            if words < fewest:
+                fewest = words
+        return (tuple(keys), tuple(packed), fewest) if keys else None
 
-    def observe(self, summary: tuple[tuple[int, int, int], ...], ref: EntryRef) -> None:
-        for index, fine, words in summary:
-            hists = [self._histogram(key) for key in _context_keys(fine)]
+    def observe(self, summary: tuple[tuple[int, ...], tuple[int, ...], int], ref: EntryRef) -> None:
+        keys, packed, fewest = summary
+        pending = self._pending
+        pending += keys
+        if len(pending) > self._flush_at:
+            self._flush()
+        if fewest <= self._max_limit:
             # Keep the reply while it could turn out short against the final statistics.
-            if hists[-1].count < 200 or any(h.count >= 32 and words * 2.5 <= h.running_median() for h in hists):
-                self._candidates.append((ref, index, fine, words))
-            bin_ = log_bin(words)
-            for hist in hists:
-                hist.add(bin_)
+            limits = self._limits
+            for key, p in zip(keys, packed):
+                if p & _MAX_WORDS <= limits.get(key >> 7, math.inf):
+                    self._candidates.append((ref, p >> 32, key >> 7, p & _MAX_WORDS))
 
-    def _histogram(self, key: int) -> LogHistogram:
-        hist = self._histograms.get(key)
-        if hist is None:
-            self._histograms[key] = hist = LogHistogram()
-        return hist
+    def _flush(self) -> None:
+        """Count the pending replies, then refresh each context's candidate limit: every reply while
+        its widest histogram has fewer than 200 replies, else those with at most 0.4 x the median
+        of a histogram of 32 replies or more (the final test asks for at most ``max_fraction``)."""
+        for key, n in Counter(self._pending).items():
+            bin_ = key & 127
+            for context in _context_keys(key >> 7):
+                hist = self._histograms.get(context)
+                if hist is None:
+                    self._histograms[context] = hist = LogHistogram()
+                hist.counts[bin_] += n
+                hist.count += n
+            self._limits.setdefault(key >> 7, math.inf)
+        self._counted += len(self._pending)
+        self._pending = []
+        self._flush_at = max(256, self._counted >> 4)
+        medians = {key: bin_value(_quantile_bin(h.counts, h.count)) for key, h in self._histograms.items()
+                   if h.count >= 32}
+        for fine in self._limits:
+            contexts = _context_keys(fine)
+            if self._histograms[contexts[-1]].count < 200:
+                self._limits[fine] = math.inf
+            else:
+                self._limits[fine] = max((medians[k] / 2.5 for k in contexts if k in medians), default=-1.0)
+        self._max_limit = max(self._limits.values(), default=math.inf)
 
     def finish(self) -> Iterator[DatasetHit]:
+        self._flush()
         support, fraction = int(self.options["min_support"]), float(self.options["max_fraction"])
         factor, low_fraction = float(self.options["mad_factor"]), float(self.options["low_fraction"])
         for ref, index, fine, words in self._candidates:
