@@ -9,9 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from threadsmith.checks import build_checks
-from threadsmith.checks.filler import _may_sign_off, _sign_off_in, strip_opener
+from threadsmith.checks.filler import _may_sign_off, _sign_off_in
+from threadsmith.checks.filler_openers import strip_opener
 from threadsmith.checks.profile import CheckContext
-from threadsmith.checks.text import fold
+from threadsmith.checks.text import fold, words
 from threadsmith.formats import read_file
 from threadsmith.model import Conversation, Message
 
@@ -24,6 +25,9 @@ SIGN_OFFS = [
     "If you have any more questions, feel free to ask.", "If you have any other questions, don't hesitate to ask!",
     "Don't hesitate to reach out if you need more help.", "Is there anything else I can help you with?",
     "I'm always here to help if you need it.", "Happy to help!", "Happy coding!", "Have a great day!",
+    "I hope that clears things up.", "Let me know how it goes!", "I'M HERE IF YOU NEED ANYTHING ELSE.",
+    "Don’t hesitate to reach out with more questions.", "Good luck, and have a wonderful evening!",
+    "If you'd like, I can elaborate on any of these points.", "Enjoy, and tell me what you think!",
 ]
 
 
@@ -39,7 +43,7 @@ def reply(text: str, question: str = "How do I do it?") -> Conversation:
 @pytest.mark.parametrize("sign_off", SIGN_OFFS)
 def test_every_sign_off_is_found_and_the_quick_test_lets_it_through(sign_off: str) -> None:
     text = "Run `make` in the project folder. " + sign_off
-    assert _may_sign_off(fold(text)), "the cheap pre-test must not hide a sign-off the full search finds"
+    assert _may_sign_off(tuple(words(text))), "the cheap pre-test must not hide a sign-off the full search finds"
     assert _sign_off_in(fold(sign_off)) is not None
     assert check_hits(reply(text), "FL001")
 
@@ -66,7 +70,13 @@ def test_window_option_reaches_further_back() -> None:
     ("What a great question. Air scatters blue light.", "Air scatters blue light."),
     ("Certainly! Here's a poem:", "Here's a poem:"),
     ("Sure, here is the code:", "Here is the code:"),
-    ("Of course! Let me explain.", "Let me explain."),
+    ("Of course! Let me explain how.", "Let me explain how."),
+    ("What a fascinating request! The tower...", "The tower..."),
+    ("Thank you for your question. Tides follow the moon.", "Tides follow the moon."),
+    ("Happy to help! Below is the story you asked for.\n\nOnce...", "Once..."),
+    ("Okay, here's what I came up with:\n\nRoses...", "Roses..."),
+    ("Sure thing! Here you go: 42", "42"),
+    ("Alright, let's get started! Step one.", "Step one."),
     ("Absolutely! I'd be happy to help with that. Recursion is...", "Recursion is..."),
     ("Certainly. In ancient Egypt...", "In ancient Egypt..."),
     ("Sure! 1. Preheat the oven.", "1. Preheat the oven."),
@@ -78,7 +88,8 @@ def test_openers_are_removed(text: str, stripped: str) -> None:
 
 @pytest.mark.parametrize("text", [
     "Sure, you can use butter.", "Certainly not on a weekday.", "Of course it does, because the oven is hot.",
-    "Absolutely nothing happens.", "Questions like this one come up often.",
+    "Absolutely nothing happens.", "Questions like this one come up often.", "Here's a draft:\n\nDear Sam,",
+    "What a great day it was.", "Thank you for the flowers.", "Good question marks matter.",
 ])
 def test_content_that_starts_like_an_opener_is_kept(text: str) -> None:
     assert strip_opener(text) is text

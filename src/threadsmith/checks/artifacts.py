@@ -5,12 +5,14 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from html.entities import html5
 
 from threadsmith.checks.base import ConversationCheck, Hit
 from threadsmith.checks.registry import register
-from threadsmith.checks.synthetic_noise import KindSeverity, present, quote, share_anchors
+from threadsmith.checks.synthetic_noise import KindSeverity, anywhere, present, quote, share_anchors
+from threadsmith.checks.text import joined, view
 from threadsmith.model import Conversation, Family, FixSafety, Message, Severity
 
 _CODE = re.compile(r"```.*?(?:```|\Z)|`[^`\n]+`", re.S)
@@ -101,16 +103,19 @@ class TemplateVariable(ConversationCheck):
     family = Family.SYNTHETIC_NOISE
     severity = Severity.WARNING
 
-    def check(self, conversation: Conversation) -> Iterator[Hit]:
-        scanned = present(conversation)
-        for i, message in enumerate(conversation.messages):
-            role = message.role
-            if role not in ("system", "user", "assistant"):
-                continue
-            found = template_variables(message.text, role == "system", scanned[i] if role == "assistant" else None)
-            if found:
-                listing = ", ".join(f"'{quote(f, 30)}'" for f in dict.fromkeys(found))
-                yield Hit(i, f"{message.role} message {i} has unresolved template text: {listing}")
+    def check(self, conversation: Conversation) -> Iterable[Hit]:
+        text = joined(conversation)
+        if ("{" not in text and "<" not in text and "[" not in text and "_" not in text
+                and ("X" not in text or "XXX" not in text) and _PLACEHOLDER_WORDS.isdisjoint(anywhere(conversation))):
+            return ()
+        hits = []
+        for i, (v, scanned) in enumerate(zip(view(conversation), present(conversation))):
+            if v.role in ("system", "user", "assistant"):
+                found = template_variables(v.text, v.role == "system", scanned)
+                if found:
+                    listing = ", ".join(f"'{quote(f, 30)}'" for f in dict.fromkeys(found))
+                    hits.append(Hit(i, f"{v.role} message {i} has unresolved template text: {listing}"))
+        return hits
 
 
 _BRACKET = re.compile(r"\[([^\[\]\n]{2,40})\](?![(:])")
@@ -169,7 +174,10 @@ class FillInPlaceholder(KindSeverity, ConversationCheck):
     severity_by_kind = {"roleplay": Severity.WARNING}
     defaults = {"allow_requested_drafts": True}
 
-    def check(self, conversation: Conversation) -> Iterator[Hit]:
+    def check(self, conversation: Conversation) -> Iterable[Hit]:
+        return list(self._hits(conversation)) if "[" in joined(conversation) else ()
+
+    def _hits(self, conversation: Conversation) -> Iterator[Hit]:
         drafts = self.context.kind == "assistant" and self.options["allow_requested_drafts"]
         for i, message in enumerate(conversation.messages):
             if drafts and message.role == "assistant" and "[" in message.text and _asked_for_draft(conversation, i):
@@ -282,7 +290,11 @@ class EncodingDamage(ConversationCheck):
     fix_safety = FixSafety.SAFE
     fix_description = "decode the mojibake and unescape the HTML entities"
 
-    def check(self, conversation: Conversation) -> Iterator[Hit]:
+    def check(self, conversation: Conversation) -> Iterable[Hit]:
+        text = joined(conversation)
+        return () if text.isascii() and "&" not in text else list(self._hits(conversation))
+
+    def _hits(self, conversation: Conversation) -> Iterator[Hit]:
         markup: bool | None = None
         for i, message in enumerate(conversation.messages):
             text = message.text
@@ -333,7 +345,13 @@ _UI_WORDS = frozenset({"regenerate", "generating", "chatgpt", "claude", "clipboa
 _UI_LITERALS = ("Copy code", "said:", "/", "content_copy", "volume_up", "Edit message", "Message ChatGPT")
 _UI_ALL_LITERALS = (*_UI_LITERALS, "Regenerate", "ChatGPT", "Claude", "generating", "drafts", "aloud", "thumb_",
                     "Sources", "better or worse")
-share_anchors(_UI_WORDS)
+#: The last word of a turn that ends with buttons ("Read aloud"), and the word before a citation pager.
+_BUTTON_WORDS = frozenset({"share", "copy", "edit", "retry", "like", "dislike", "regenerate", "aloud"})
+_PAGER_WORDS = frozenset({"source", "sources"})
+_TAIL_WORDS = _BUTTON_WORDS | _PAGER_WORDS
+#: With "/", ":", "_" and "Copy code", what can make :func:`ui_artifacts` look past the tail.
+_UI_GATE_WORDS = _UI_WORDS | {"edit"}
+share_anchors(_UI_GATE_WORDS | _TAIL_WORDS)
 
 
 def ui_artifacts(text: str, found: frozenset[str] | None = None) -> list[tuple[int, int]]:
@@ -356,12 +374,12 @@ def ui_artifacts(text: str, found: frozenset[str] | None = None) -> list[tuple[i
     return sorted(spans)
 
 
-def drop_ui_artifacts(text: str) -> str:
-    """``text`` without its chat-interface text."""
-    found = ui_artifacts(text)
-    for start, end in reversed(found):
+def drop_ui_artifacts(text: str, found: frozenset[str] | None = None) -> str:
+    """``text`` without its chat-interface text (``found``: as for :func:`ui_artifacts`)."""
+    spans = ui_artifacts(text, found)
+    for start, end in reversed(spans):
         text = text[:start] + text[end:]
-    return text.strip() if found else text
+    return text.strip() if spans else text
 
 
 @register
@@ -394,14 +412,21 @@ class ChatUiText(ConversationCheck):
     fix_safety = FixSafety.UNSAFE
     fix_description = "remove the chat-interface lines"
 
-    def check(self, conversation: Conversation) -> Iterator[Hit]:
-        scanned = present(conversation)
-        for i, message in enumerate(conversation.messages):
-            text = message.text
-            found = ui_artifacts(text, scanned[i] if message.role == "assistant" else None)
-            if found:
-                listing = ", ".join(f"'{quote(text[a:b], 30)}'" for a, b in found[:3])
-                yield Hit(i, f"{message.role} message {i} has chat-interface text: {listing}")
+    def check(self, conversation: Conversation) -> Iterable[Hit]:
+        text, words = joined(conversation), anywhere(conversation)
+        everywhere = (not _UI_GATE_WORDS.isdisjoint(words) or "/" in text or ":" in text or "_" in text
+                      or ("C" in text and "Copy code" in text))
+        if not everywhere and _TAIL_WORDS.isdisjoint(words):
+            return ()
+        hits = []
+        for i, (v, scanned) in enumerate(zip(view(conversation), present(conversation))):
+            if everywhere or v.words[-1:] and v.words[-1] in _BUTTON_WORDS or not _PAGER_WORDS.isdisjoint(scanned):
+                found = ui_artifacts(v.text, scanned)
+                if found:
+                    listing = ", ".join(f"'{quote(v.text[a:b], 30)}'" for a, b in found[:3])
+                    hits.append(Hit(i, f"{v.role} message {i} has chat-interface text: {listing}"))
+        return hits
 
     def fix(self, conversation: Conversation) -> Conversation:
-        return conversation.with_messages([_mapped(m, drop_ui_artifacts) for m in conversation.messages])
+        return conversation.with_messages([_mapped(m, partial(drop_ui_artifacts, found=scanned))
+                                           for m, scanned in zip(conversation.messages, present(conversation))])

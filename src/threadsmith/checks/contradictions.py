@@ -1,11 +1,13 @@
 """Contradiction checks (CT): the same context answered in materially different ways.
 
 Each assistant turn that answers a user is keyed by a hash of its context: the system prompt and
-every message before it, compared on their words (case, punctuation and spacing ignored, so
+every message before it, compared on their text with case, punctuation and spacing ignored (so
 "What's your name?" and "what's your name" are the same context). Its reply is kept as a 16-slot
-MinHash of its content-word set, one byte a slot, with the set's size and the reply's
-yes/no polarity (about 32 bytes a turn in all). At the end, contexts
-shared by several conversations whose replies differ materially are reported on every member.
+MinHash of its content words (function words left out), one byte a slot, with the number of
+content words, the reply's yes/no polarity and a hash of its claim words (negations, numbers,
+antonyms: claims.py): 32 bytes a turn in all (features.py computes them once per conversation).
+At the end, contexts shared by several conversations whose replies differ materially are
+reported on every member.
 
 The context holds the earlier assistant turns too: two conversations that already parted ways
 are not compared again on their later turns.
@@ -13,93 +15,86 @@ are not compared again on their later turns.
 
 from __future__ import annotations
 
+import struct
 from array import array
 from collections.abc import Iterator
-from hashlib import blake2b
 from typing import ClassVar
 
 import numpy as np
-from rensa import RMinHash
 
 from threadsmith.checks.base import DatasetCheck, DatasetHit, EntryRef
+from threadsmith.checks.features import SKETCH_SLOTS, features
 from threadsmith.checks.near_duplicates import listing
 from threadsmith.checks.profile import CheckContext
 from threadsmith.checks.registry import register
-from threadsmith.checks.text import view
 from threadsmith.model import Conversation, Family, Severity
 
-SLOTS = 16
-_SEED = 2_718_281
+SLOTS = SKETCH_SLOTS
 #: Chance that two unrelated one-byte slots agree.
 _CHANCE = 1 / 256
 #: At most this many different answers are told apart in one group.
 _MAX_ANSWERS = 64
+_RECORD = struct.Struct("<H8s16sBBI")
+#: One answering turn: message index, context key, reply sketch, content words (at most 255),
+#: polarity (1: opens with yes, 2: with no, 0: neither) and claims hash.
+RECORD = np.dtype([("message", "<u2"), ("context", "<u8"), ("sketch", "u1", (SLOTS,)), ("size", "u1"),
+                   ("polarity", "u1"), ("claims", "<u4")])
+assert RECORD.itemsize == _RECORD.size
 
-#: Function words left out of a reply's word set (negations and yes/no are kept: they carry the answer).
-STOPWORDS = frozenset(
-    "a an the and or but if then so of to in on at by for with from as is are was were be been being am "
-    "i i'm me my you your it it's its this that these those there here he she they we our their his her "
-    "do does did have has had will would can could should may might shall just also very really too "
-    "what which who whom how when where why some any all each more most much many such than".split())
-_POLARITY = {"yes": 1, "yeah": 1, "yep": 1, "sure": 1, "correct": 1, "absolutely": 1, "definitely": 1,
-             "no": 2, "nope": 2, "not": 2, "never": 2, "incorrect": 2}
-
-#: ``(message index, context hash, context words without the system prompt, reply sketch)``;
-#: the sketch ends with two bytes: the number of distinct content words (at most 255) and the
-#: reply's polarity (1: opens with yes, 2: with no, 0: neither).
-Turn = tuple[int, int, int, bytes]
-
-_last: tuple[Conversation | None, tuple[Turn, ...]] = (None, ())
+#: ``(message index, context key, context words without the system prompt, record)``.
+Turn = tuple[int, bytes, int, bytes]
 
 
-def turns(conversation: Conversation) -> tuple[Turn, ...]:
-    """Every answering assistant turn with its context key and reply sketch (cached per conversation)."""
-    global _last
-    if _last[0] is conversation:
-        return _last[1]
-    out: list[Turn] = []
-    context = blake2b(digest_size=8)
-    words = 0
-    answered = False
-    for i, v in enumerate(view(conversation)):
-        if v.role == "assistant" and answered and v.words:
-            content = set(v.words) - STOPWORDS or set(v.words)
-            sketch = RMinHash(SLOTS, _SEED)
-            sketch.update(content)
-            key = int.from_bytes(context.digest(), "little")
-            tail = bytes((min(255, len(content)), _POLARITY.get(v.words[0], 0)))
-            out.append((i, key, words, array("I", sketch.digest()).tobytes()[::4] + tail))
-        answered = answered or v.role == "user"
-        if v.role != "system":
-            words += len(v.words)
-        context.update(("\x1e" + v.role + "\x1f" + "\x1f".join(v.words)).encode("utf-8", "surrogatepass"))
-    _last = (conversation, tuple(out))
-    return _last[1]
+def turns(conversation: Conversation) -> list[Turn]:
+    """Every answering assistant turn with its context key and record (cached per conversation)."""
+    f = features(conversation)
+    found = f.cache.get("ct")
+    if found is None:
+        low, counts, claims = f.sketches()
+        found = []
+        for k, ((index, key, words), (_, reply)) in enumerate(zip(f.contexts(), f.turns)):
+            record = _RECORD.pack(min(index, 0xFFFF), key, low[SLOTS * k:SLOTS * k + SLOTS], min(counts[k], 255),
+                                  _POLARITY.get(reply[0], 0), claims[k])
+            found.append((index, key, words, record))
+        f.cache["ct"] = found
+    return found
 
 
 def overlap(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Estimated share of the smaller reply's content words found in the other (0 for yes against no).
 
-    From the MinHash estimate of the Jaccard similarity J and the set sizes:
-    ``|A & B| = J (|A| + |B|) / (1 + J)``, divided by ``min(|A|, |B|)``. "Paris." and
-    "The capital of France is Paris." agree (1.0); "No, it's unsafe." and "Yes, it's fine." do not.
+    ``a`` and ``b`` are :data:`RECORD` rows. From the MinHash estimate of the Jaccard similarity
+    J and the set sizes: ``|A & B| = J (|A| + |B|) / (1 + J)``, divided by ``min(|A|, |B|)``.
+    "Paris." and "The capital of France is Paris." agree (1.0); "No, it's unsafe." and "Yes,
+    it's fine." do not.
     """
-    agree = (a[..., :SLOTS] == b[..., :SLOTS]).mean(axis=-1)
+    agree = (a["sketch"] == b["sketch"]).mean(axis=-1)
     jaccard = np.clip((agree - _CHANCE) / (1 - _CHANCE), 0.0, 1.0)
-    size_a, size_b = a[..., SLOTS].astype(float), b[..., SLOTS].astype(float)
+    size_a, size_b = a["size"].astype(float), b["size"].astype(float)
     common = jaccard * (size_a + size_b) / (1 + jaccard)
     share = np.clip(common / np.maximum(1.0, np.minimum(size_a, size_b)), 0.0, 1.0)
-    pol_a, pol_b = a[..., SLOTS + 1], b[..., SLOTS + 1]
+    pol_a, pol_b = a["polarity"], b["polarity"]
     return np.where((pol_a != pol_b) & (pol_a > 0) & (pol_b > 0), 0.0, share)
 
 
-def answers(sketches: np.ndarray, same: float) -> np.ndarray:
-    """For each row, the index of the first earlier row that gives the same answer (itself if none)."""
-    labels = np.arange(len(sketches))
+_POLARITY = {"yes": 1, "yeah": 1, "yep": 1, "sure": 1, "correct": 1, "absolutely": 1, "definitely": 1,
+             "no": 2, "nope": 2, "not": 2, "never": 2, "incorrect": 2}
+
+
+def answers(records: np.ndarray, same: float, near: float = 1.1) -> np.ndarray:
+    """For each row, the index of the first earlier row that gives the same answer (itself if none).
+
+    Two replies give the same answer when their overlap reaches ``same``, unless it reaches
+    ``near`` (nearly the same words) and their claims differ: the same reply with a claim reversed.
+    """
+    labels = np.arange(len(records))
     reps: list[int] = []
-    for i in range(len(sketches)):
+    for i in range(len(records)):
         if reps:
-            sims = overlap(sketches[reps], sketches[i])
+            mine = records[i]
+            sims = overlap(records[reps], mine)
+            flipped = (sims >= near) & (records["claims"][reps] != mine["claims"])
+            sims = np.where(flipped, 0.0, sims)
             best = int(np.argmax(sims))
             if sims[best] >= same:
                 labels[i] = reps[best]
@@ -114,54 +109,51 @@ class _ConflictingAnswers(DatasetCheck):
 
     #: True for the check about contexts of fewer than ``short_words`` words.
     short: ClassVar[bool] = False
-    defaults = {"same_answer_overlap": 0.5, "short_words": 4}
+    defaults = {"same_answer_overlap": 0.5, "near_identical": 0.7, "short_words": 4}
 
     def __init__(self, options: dict | None = None, context: CheckContext | None = None) -> None:
         super().__init__(options, context)
-        self._contexts = array("Q")
-        self._entries = array("I")
-        self._messages = array("H")
-        self._sketches = bytearray()
+        self._records = bytearray()
+        self._counts = array("H")
         self._refs: list[EntryRef] = []
 
-    def summarize(self, conversation: Conversation) -> tuple[Turn, ...] | None:
+    def summarize(self, conversation: Conversation) -> bytes | None:
         limit = int(self.options["short_words"])
-        mine = tuple(t for t in turns(conversation) if (t[2] < limit) == self.short)
-        return mine or None
+        found = turns(conversation)
+        if all((t[2] < limit) == self.short for t in found):
+            return b"".join(t[3] for t in found) or None
+        return b"".join(t[3] for t in found if (t[2] < limit) == self.short) or None
 
-    def observe(self, summary: tuple[Turn, ...], ref: EntryRef) -> None:
-        entry = len(self._refs)
+    def observe(self, summary: bytes, ref: EntryRef) -> None:
         self._refs.append(ref)
-        for index, key, _, sketch in summary:
-            self._contexts.append(key)
-            self._entries.append(entry)
-            self._messages.append(min(index, 0xFFFF))
-            self._sketches += sketch
+        self._counts.append(min(len(summary) // RECORD.itemsize, 0xFFFF))
+        self._records += summary
 
     def finish(self) -> Iterator[DatasetHit]:
-        keys = np.frombuffer(self._contexts, dtype=np.uint64)
-        sketches = np.frombuffer(bytes(self._sketches), dtype=np.uint8).reshape(-1, SLOTS + 2)
+        records = np.frombuffer(self._records, dtype=RECORD)
+        self._entries = np.repeat(np.arange(len(self._refs)), np.frombuffer(self._counts, dtype=np.uint16))
+        keys = records["context"]
         order = np.argsort(keys, kind="stable")
         ordered = keys[order]
         starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(keys) else np.empty(0, int)
         ends = np.r_[starts[1:], len(ordered)].astype(int)
         shared = ends - starts > 1
         for lo, hi in zip(starts[shared].tolist(), ends[shared].tolist()):
-            yield from self._group(order[lo:hi], sketches)
+            yield from self._group(order[lo:hi], records)
 
-    def _group(self, rows: np.ndarray, sketches: np.ndarray) -> Iterator[DatasetHit]:
-        labels = answers(sketches[rows], float(self.options["same_answer_overlap"]))
+    def _group(self, rows: np.ndarray, records: np.ndarray) -> Iterator[DatasetHit]:
+        labels = answers(records[rows], float(self.options["same_answer_overlap"]), float(self.options["near_identical"]))
         distinct = len(set(labels.tolist()))
         if distinct < 2:
             return
-        refs = [self._refs[self._entries[r]] for r in rows.tolist()]
+        refs = [self._refs[int(self._entries[r])] for r in rows.tolist()]
         examples: dict[int, list[EntryRef]] = {}
         for label, ref in zip(labels.tolist(), refs):
             if len(examples.setdefault(label, [])) < 5:
                 examples[label].append(ref)
         for row, ref, label in zip(rows.tolist(), refs, labels.tolist()):
             others = [r for other, group in examples.items() if other != label for r in group][:5]
-            msg = self._messages[row]
+            msg = int(records[row]["message"])
             yield DatasetHit(ref, f"assistant message {msg} answers the same context as {listing(others, 4)} "
                                   f"differently ({distinct} different answers among {len(refs)} conversations)",
                              message_index=msg)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import re
 
-from threadsmith.checks.privacy import Redacting, Span, masked, merge_spans
+from threadsmith.checks.privacy import SECRET, Redacting, Span, masked, merge_spans
 from threadsmith.checks.registry import register
 from threadsmith.model import Family, FixSafety, Severity
 
@@ -113,6 +113,7 @@ class Secret(Redacting):
     fix_safety = FixSafety.UNSAFE
     fix_description = "redact the secret to [API_KEY] or [PRIVATE_KEY]"
     what = "a secret"
+    gate = SECRET
     defaults = {"min_class_changes": 0.4}
 
     def spans(self, text: str) -> list[Span]:

@@ -1,14 +1,18 @@
-"""Filler checks (FL): sign-offs, throat-clearing openers, paragraphs unrelated to the conversation."""
+"""Filler checks (FL): sign-offs, throat-clearing openers, paragraphs unrelated to the conversation.
+
+This module holds FL001, FL003 and :func:`turns` (the cheap per-conversation pass the FL checks
+share); it imports, and so registers, FL002 from :mod:`threadsmith.checks.filler_openers`.
+"""
 
 from __future__ import annotations
 
+import operator
 import re
-from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from threadsmith.checks.base import ConversationCheck, Hit
 from threadsmith.checks.registry import register
-from threadsmith.checks.text import WORD, MessageView, fold, sentences, view
+from threadsmith.checks.text import MessageView, columns, fold, folded_words, view, words
 from threadsmith.model import Conversation, Family, FixSafety, Message, Severity
 
 
@@ -17,11 +21,83 @@ def _excerpt(text: str, limit: int = 60) -> str:
     return flat if len(flat) <= limit else flat[: limit - 3].rstrip() + "..."
 
 
+# --- the turns each check reads --------------------------------------------------------------
+
+#: First words of every opener: a reply starting with none of them is not read further.
+_PRAISED = ("question questions request prompt scenario premise topic task challenge query exercise writing idea "
+           "prompts requests ideas")
+_ADJECTIVES = ("great good excellent fantastic wonderful interesting awesome brilliant fascinating intriguing "
+               "delightful lovely fun creative thoughtful thought cool neat amazing exciting unique clever beautiful "
+               "splendid superb important")
+
+
+def _openings(spec: str) -> dict[str, frozenset[str] | None]:
+    """First word -> the second words an opener may go on with (None: any), from "first:second,second" items."""
+    table: dict[str, frozenset[str] | None] = {}
+    for item in spec.split():
+        first, _, seconds = item.partition(":")
+        table[first] = frozenset(seconds.split(",")) if seconds else None
+    return table
+
+
+#: First words of every opener (see :mod:`threadsmith.checks.filler_openers`) and the second words
+#: they may go on with: a reply starting otherwise is not read further.
+OPENER_WORDS = _openings(
+    " ".join(f"{adjective}:{_PRAISED.replace(' ', ',')}" for adjective in _ADJECTIVES.split())
+    + " ".join(f" {word}:{_ADJECTIVES.replace(' ', ',')},happy,glad,delighted"
+               for word in "really very truly particularly".split())
+    + f" what:a,an that's:a,an,really,very,such,{_ADJECTIVES.replace(' ', ',')} that:is this:is such:a,an"
+    " ah oh ooh wow well i:love,adore,really,would,am,can,could,will i'd:be,love i'm:happy,glad,delighted,so,very,more"
+    " i'll:do,help,try,manage,handle thought thank:you thanks:for,so happy:to glad:to delighted:to so:happy,glad,delighted more:than"
+    " certainly sure absolutely of:course definitely gladly okay ok alright all:right here:you,is,are,it,we here's"
+    " below:is,are let's:get,dive,begin,do,go let:me,us without:further"
+)
+
+
+class Turns:
+    """The assistant turns each FL check needs to read, found once per conversation by cheap tests
+    (a slotted class: the cheapest attribute reads)."""
+
+    __slots__ = ("sign_offs", "openers", "paragraphs")
+
+    def __init__(self, sign_offs: tuple[int, ...], openers: tuple[int, ...], paragraphs: tuple[int, ...]) -> None:
+        self.sign_offs = sign_offs  # a sign-off's key word among the last words (the default window)
+        self.openers = openers  # the first words may open throat-clearing
+        self.paragraphs = paragraphs  # more than one line
+
+
+_last_turns: tuple[Conversation | None, Turns | None] = (None, None)
+
+
+def turns(conversation: Conversation) -> Turns:
+    """:class:`Turns` of a conversation; cached for the conversation being checked."""
+    global _last_turns
+    if _last_turns[0] is conversation and _last_turns[1] is not None:
+        return _last_turns[1]
+    roles, texts, _, words = columns(conversation)
+    sign_offs, openers, paragraphs = [], [], []
+    for i, role in enumerate(roles):
+        if role != "assistant" or not words[i]:
+            continue
+        turn = words[i]
+        if turn[0] in OPENER_WORDS:
+            seconds = OPENER_WORDS[turn[0]]
+            if seconds is None or (len(turn) > 1 and turn[1] in seconds):
+                openers.append(i)
+        if _may_sign_off(turn):
+            sign_offs.append(i)
+        if "\n" in texts[i]:
+            paragraphs.append(i)
+    found = Turns(tuple(sign_offs), tuple(openers), tuple(paragraphs))
+    _last_turns = (conversation, found)
+    return found
+
+
 # --- sign-offs -----------------------------------------------------------------------------
 
 _ANY = r"(?:any |some )?(?:other |more |further |additional |follow-up )?"
-#: Generic closing lines: hopes that it helped, offers of more help, invitations to ask again. Every
-#: alternative starts with a literal, which keeps the search fast.
+#: Generic closing lines, reported wherever they stand in one of the last sentences: hopes that it
+#: helped, offers of more help, invitations to ask again. Every alternative starts with a literal.
 _SIGN_OFF = re.compile(
     r"hope (?:this|that|it|my (?:answer|explanation|response)|the above)(?: information| answer| explanation)?"
     r" (?:helps|helped|is helpful|was helpful|is useful|was useful|clarifies|answers your question|gives you)"
@@ -35,29 +111,68 @@ _SIGN_OFF = re.compile(
     r"(?: (?:if|whenever|should|in case)\b[^.!?\n]*)?(?=[.!?\s:;()\W]*$)"
     r"|is there anything else (?:i can (?:help|assist) you with|i can do for you|you'd like to know|you need)"
     r"|(?:i'm|i am) (?:always )?(?:here|happy|glad) to help(?: further| with anything else| if you need)"
-    r"|happy coding\b"
+    r"|happy coding\b|thank(?:s| you) for asking\b"
 )
-#: Pleasantries that are a sign-off when they are the whole sentence.
-_CLOSER = re.compile(
-    r"(?:i'm |i am |always )?(?:happy|glad) to help(?: further| anytime| any time)?\W*"
-    r"|(?:have|enjoy) a (?:great|good|nice|wonderful|lovely) (?:day|one|evening)\W*"
+#: The words a closing line is built around; a sentence that holds one and little else but
+#: :data:`_GLUE` words is a sign-off too ("Let me know how it goes!", "I'm here if you need anything").
+_CLOSING = re.compile(
+    r"hope\b|let me know\b|feel free\b|hesitate\b|anything else\b|(?:any|more|other|further|additional) questions\b"
+    r"|(?:happy|glad|here) to (?:help|assist)\b|here (?:if|whenever|for) you\b|(?:good|best of) luck\b"
+    r"|(?:have|enjoy) (?:a|the rest of your) (?:\w+ )?(?:day|one|evening|weekend|night)\b|enjoy\b"
+    r"|happy (?:coding|cooking|baking|reading|writing|learning|gardening|travels|travell?ing)\b"
+    r"|thank(?:s| you) for (?:asking|your question|the question|such|reaching out)\b|reach out\b"
+    r"|(?:i can|i'd be happy to|i'd be glad to|i could) (?:expand|elaborate|go into more detail|provide more|explain"
+    r" further|continue)\b|clears? (?:things|it|that|this) up\b"
 )
+#: Words a sign-off is made of (besides its key phrase): pronouns, little words and pleasantries.
+_GLUE = frozenset("""
+a about again all also always an and any anything anytime are as assist assistance at be best can clarification
+clarify clear clears could day details do does don't else enjoy evening every feel for free further glad go goes
+going good great had happy has have hear help helped helpful helps here hesitate hope how i i'd i'll i'm if in
+information interesting is it it's just know let luck me more my need needed needs nice of on one or other out
+part parts please point points question questions reach really rest should so some something such sure thank
+thanks that the these things think this those time to too up us useful want was way we well were what whenever
+wish with wonderful would you you'd you're your ideas expand elaborate detail continue asking informative lovely
+fantastic cheers weekend night coding below above answer answers
+""".split())
+#: A sentence that holds a key word of a sign-off, or ends like "Have a great day", may be one.
+_SIGN_OFF_KEYS = frozenset("""hope know free hesitate else questions help here luck enjoy thanks thank expand
+elaborate reach clears coding cooking baking reading writing learning gardening travels""".split())
+_DAY_WORDS = frozenset({"day", "one", "evening", "weekend", "night"})
+#: Where one sentence ends and the next starts, whatever the case of the next ("... it. i hope ...").
+_SENTENCE_BREAK = re.compile(r"[.!?…][.!?…]*[\"'”’)\]*]*\s+|\n\s*")
+
+
+def _may_sign_off(words: tuple[str, ...], window: int = 2) -> bool:
+    """Cheap test on a turn's words (see :func:`threadsmith.checks.text.view`) before the search: a key
+    word among the last six words per sentence of the window (sign-offs are short)."""
+    tail = words[-6 * window:]
+    return bool(tail) and (tail[-1] in _DAY_WORDS or not _SIGN_OFF_KEYS.isdisjoint(tail))
+
+
+def _extra_words(folded: str, spare: re.Match[str] | None = None) -> int:
+    """How many words of a folded sentence are not sign-off glue (outside ``spare``, a matched phrase)."""
+    if spare is not None:
+        folded = folded[: spare.start()] + " " + folded[spare.end():]
+    return sum(1 for w in folded_words(folded) if w not in _GLUE)
 
 
 def _sign_off_in(folded_sentence: str) -> re.Match[str] | None:
-    return _SIGN_OFF.search(folded_sentence) or _CLOSER.fullmatch(folded_sentence.strip())
+    """The sign-off in one folded sentence: a closing phrase, or a key phrase with at most one other word."""
+    found = _SIGN_OFF.search(folded_sentence)
+    if found is not None:
+        return found
+    found = _CLOSING.search(folded_sentence)
+    return found if found is not None and _extra_words(folded_sentence) <= 1 else None
 
 
-#: Words that may sit around a sign-off phrase in a sentence that is nothing but the sign-off.
-_GLUE = frozenset("""
-a and also again all any anything are as be further hope i if it just me more need needs of or other please
-questions so that the there this to with you your you're assistance help helpful information here happy glad
-always luck good best let know feel free hesitate ask reach out cheers enjoy wishes day great well thanks
-""".split())
-
-
-def _glue_only(folded: str, limit: int = 2) -> bool:
-    return sum(1 for w in WORD.findall(folded) if w not in _GLUE) <= limit
+def _last_sentences(text: str, window: int) -> list[tuple[int, str]]:
+    """(start, sentence) of the last ``window`` sentences of a text (looked for in its last 400 characters)."""
+    offset = max(0, len(text) - 400)
+    tail = text[offset:]
+    starts = [0] + [m.end() for m in _SENTENCE_BREAK.finditer(tail)]
+    spans = [(a, b) for a, b in zip(starts, starts[1:] + [len(tail)]) if tail[a:b].strip()]
+    return [(offset + a, tail[a:b].strip()) for a, b in spans[-window:]]
 
 
 def _sign_off_tail(text: str, window: int) -> tuple[int, str, bool] | None:
@@ -66,17 +181,16 @@ def _sign_off_tail(text: str, window: int) -> tuple[int, str, bool] | None:
     The sign-off is searched in the last ``window`` sentences; removing is safe when every
     sentence from it to the end is only sign-off and pleasantries, and something remains.
     """
-    parts = [s for line in text.rsplit("\n", window)[-window:] for s in sentences(line)]
-    tail = parts[-window:]
-    for offset, sentence in enumerate(tail):
+    tail = _last_sentences(text, window)
+    for offset, (start, sentence) in enumerate(tail):
         folded = fold(sentence)
         match = _sign_off_in(folded)
         if match is None:
             continue
-        rest = folded[: match.start()] + " " + folded[match.end():]
-        clean = _glue_only(rest) and all(_glue_only(fold(s), 1) or _sign_off_in(fold(s)) for s in tail[offset + 1:])
-        cut = text.rfind(sentence)
-        return cut, sentence, clean and bool(text[:cut].strip())
+        clean = _extra_words(folded, match) <= 1 and all(
+            _extra_words(folded_rest) <= 1 or _sign_off_in(folded_rest)
+            for folded_rest in (fold(s) for _, s in tail[offset + 1:]))
+        return start, sentence, clean and bool(text[:start].strip())
     return None
 
 
@@ -87,8 +201,10 @@ class SignOff(ConversationCheck):
     What it does:
         Looks at the last ``window`` sentences of each assistant turn for generic closing
         lines: hoping the answer helped, "Let me know if you have any other questions", "Feel
-        free to ask", "Is there anything else I can help you with?", "Happy coding!". Specific
-        offers ("Let me know if you want a vegetarian version") are not reported.
+        free to ask", "Is there anything else I can help you with?", "Happy coding!", and
+        sentences made of little else than such a phrase and pleasantries ("Let me know how
+        it goes!", "I'm here if you need anything else.", "Good luck, and have a great day!").
+        Specific offers ("Let me know if you want a vegetarian version") are not reported.
     Why it matters:
         Padding that carries no content; fine-tuning amplifies it until every reply ends the
         same way. In roleplay it also breaks character: the character turns into a help desk.
@@ -109,13 +225,23 @@ class SignOff(ConversationCheck):
 
     def _tails(self, conversation: Conversation) -> Iterator[tuple[int, tuple[int, str, bool]]]:
         window = int(self.options["window"])
-        for i, message in enumerate(view(conversation)):
-            if message.role == "assistant" and _may_sign_off(message.folded):
-                tail = _sign_off_tail(message.text, window)
-                if tail is not None:
-                    yield i, tail
+        if window == 2:
+            found = turns(conversation).sign_offs
+        else:
+            roles, _, _, words = columns(conversation)
+            found = tuple(i for i, role in enumerate(roles) if role == "assistant" and _may_sign_off(words[i], window))
+        texts = columns(conversation)[1]
+        for i in found:
+            tail = _sign_off_tail(texts[i], window)
+            if tail is not None:
+                yield i, tail
 
-    def check(self, conversation: Conversation) -> Iterator[Hit]:
+    def check(self, conversation: Conversation) -> Iterable[Hit]:
+        if int(self.options["window"]) == 2 and not turns(conversation).sign_offs:
+            return ()
+        return self._hits(conversation)
+
+    def _hits(self, conversation: Conversation) -> Iterator[Hit]:
         roleplay = self.context.kind == "roleplay"
         for i, (_, found, fixable) in self._tails(conversation):
             note = " (out of character)" if roleplay else ""
@@ -128,136 +254,9 @@ class SignOff(ConversationCheck):
             text = messages[i].text
             while fixable:  # a cut can bring an earlier sign-off into the window
                 text = text[:cut].rstrip()
-                tail = _sign_off_tail(text, window) if _may_sign_off(fold(text)) else None
+                tail = _sign_off_tail(text, window) if _may_sign_off(tuple(words(text)), window) else None
                 cut, fixable = (tail[0], tail[2]) if tail is not None else (0, False)
             messages[i] = messages[i].with_text(text)
-        return conversation.with_messages(messages)
-
-
-#: Cheap test before the full search: every sign-off pattern contains one of these (substring tests
-#: are several times faster than one regex alternation here).
-_SIGN_OFF_KEYS = ("hope this", "hope that", "hope it", "hope my", "hope the above", "hope you f", "let me know",
-                  "questions, ", "feel free", "hesitate", "anything else", "happy to help", "glad to help",
-                  "here to help", "happy coding")
-
-
-def _may_sign_off(folded: str) -> bool:
-    tail = folded[-300:]
-    for key in _SIGN_OFF_KEYS:
-        if key in tail:
-            return True
-    return tail.rstrip(" !.\n").endswith(("day", "one", "evening"))  # "Have a great day!"
-
-
-# --- openers -------------------------------------------------------------------------------
-
-#: Leading filler units, removed one after another: praise of the question, "I'd be happy to help
-#: with that.", and an interjection ("Certainly!"; in roleplay only outside quoted dialogue).
-_PRAISE = re.compile(
-    r"(?:(?:that's|that is|what) (?:a |an )?)?(?:really |very |such an? )?"
-    r"(?:great|good|excellent|fantastic|wonderful|interesting|awesome|brilliant) question[!.]*,?\s*",
-    re.IGNORECASE)
-_HAPPY = re.compile(
-    r"(?:i'd|i’d|i would|i'm|i’m|i am) (?:be )?(?:happy|glad|delighted|more than happy) to "
-    r"(?:help|assist|explain|answer)(?: you)?(?: with (?:that|this|your question))?(?: out)?[!.]+\s*",
-    re.IGNORECASE)
-_INTERJECTION_WORDS = r"(?:certainly|sure thing|sure|absolutely|of course|definitely|gladly)"
-#: An interjection that only leads into "Here's ...", "I'd be happy to ...", "Let me ...".
-_INTERJECTION_LEAD = re.compile(
-    _INTERJECTION_WORDS + r"[!.,]+\s*(?=(?:here(?:'s|’s| is| are)|below (?:is|are)|i'd|i’d|i would|i'm happy"
-    r"|i’m happy|i am happy|i can help|i'll|i’ll|let me|let's|let’s)\b)",
-    re.IGNORECASE)
-#: An interjection that is a sentence of its own ("Certainly! The capital ...", "Sure! 1. ...").
-_INTERJECTION_BARE = re.compile(r"(?i:" + _INTERJECTION_WORDS + r")[!.]+\s+(?=[^\sa-z])")
-#: The same, for the interjections a character rarely opens with ("Of course!" and "Sure!" it may say).
-_ASSISTANT_INTERJECTION_BARE = re.compile(r"(?i:certainly|absolutely)[!.]+\s+(?=[^\sa-z])")
-#: A yes/no question about the world ("Can I freeze bread?"), which "Sure! ..." answers.
-_YES_NO = re.compile(r"(?:can|could|may|should|do|does|did|is|are|was|were|will|would|have|has|am)\s+(?!you\b)\w+")
-_OPENER_HINT = re.compile(r"question|certainly|sure|absolutely|of course|definitely|gladly|happy|glad|delighted")
-
-
-def strip_opener(text: str, roleplay: bool = False, bare: bool = True) -> str:
-    """The text without its leading throat-clearing (capitalized again); the same object when there is none.
-
-    "Certainly!"-like interjections go too: those leading into "Here's ...", and (with ``bare``)
-    those that stand as a sentence of their own. In roleplay replies that do not quote their
-    dialogue, "Of course! This way." may be the character speaking: only "Certainly!" and
-    "Absolutely!" count there.
-    """
-    patterns = [_PRAISE, _HAPPY, _INTERJECTION_LEAD]
-    if bare:
-        quoted = '"' in text or "“" in text
-        patterns.append(_INTERJECTION_BARE if not roleplay or quoted else _ASSISTANT_INTERJECTION_BARE)
-    rest = text
-    while True:
-        match = next((m for m in (p.match(rest) for p in patterns) if m is not None and m.end()), None)
-        if match is None:
-            break
-        rest = rest[match.end():]
-    if rest is text:
-        return text
-    return rest[:1].upper() + rest[1:]
-
-
-def _answers_yes_no(views: tuple[MessageView, ...], index: int) -> bool:
-    """True when the user turn before ``index`` ends with a yes/no question not addressed to "you"."""
-    previous = views[index - 1] if index else None
-    if previous is None or previous.role != "user" or "?" not in previous.folded:
-        return False
-    question = next((s for s in reversed(sentences(previous.text)) if s.endswith("?")), "")
-    return bool(_YES_NO.match(fold(question).lstrip("\"'*( ")))
-
-
-@register
-class ThroatClearingOpener(ConversationCheck):
-    """An assistant reply opens with throat-clearing ("Certainly! Here's...", "Great question!").
-
-    What it does:
-        Reports assistant turns that start with praise of the question ("Great question!"),
-        "I'd be happy to help with that.", or an interjection ("Certainly!", "Sure,", "Of
-        course!") that leads into "Here's...", "I'd be happy to..." or "Let me...", or stands as
-        a sentence of its own ("Certainly. In ancient Egypt..."). "Sure, you can..." is content,
-        and so is "Sure!" after a yes/no question ("Can I freeze bread?"). In roleplay replies
-        that do not quote their dialogue, a lone "Of course!" or "Sure!" may be the character
-        speaking ("Of course! This way.") and is not reported; "Certainly!" and "Absolutely!" are.
-    Why it matters:
-        Every reply opening the same empty way teaches the model a tic, and costs tokens before
-        the answer starts; the model learns to flatter instead of answer.
-    Example:
-        assistant: "Great question! Certainly, here's how photosynthesis works: ..."
-    Fix:
-        Unsafe: remove the opener and capitalize what follows ("Here's how photosynthesis works").
-    """
-
-    code = "FL002"
-    name = "throat-clearing-opener"
-    family = Family.FILLER
-    severity = Severity.WARNING
-    fix_safety = FixSafety.UNSAFE
-    fix_description = "remove the opening filler"
-
-    def _openers(self, conversation: Conversation) -> Iterator[tuple[int, str, str]]:
-        """(index, text, text without its opener) of each assistant turn that opens with filler."""
-        roleplay = self.context.kind == "roleplay"
-        views = view(conversation)
-        for i, message in enumerate(views):
-            if message.role != "assistant" or not _OPENER_HINT.search(message.folded, 0, 60):
-                continue
-            text = message.text.lstrip()
-            stripped = strip_opener(text, roleplay, not _answers_yes_no(views, i))
-            if stripped is not text:
-                yield i, text, stripped
-
-    def check(self, conversation: Conversation) -> Iterator[Hit]:
-        for i, text, stripped in self._openers(conversation):
-            opener = text[: len(text) - len(stripped)].strip()
-            yield Hit(i, f"assistant message {i} opens with filler: '{_excerpt(opener)}'", bool(stripped.strip()))
-
-    def fix(self, conversation: Conversation) -> Conversation:
-        messages = list(conversation.messages)
-        for i, _, stripped in list(self._openers(conversation)):
-            if stripped.strip():
-                messages[i] = messages[i].with_text(stripped)
         return conversation.with_messages(messages)
 
 
@@ -283,57 +282,129 @@ _FENCE = re.compile(r"```.*?(?:```|\Z)", re.DOTALL)
 _ITEM = re.compile(r"\s*(?:\d+[.)]|[-*•+]|[A-Z][\w' -]{0,30}:)\s")
 
 
-def _stems(words: list[str] | tuple[str, ...]) -> list[str]:
-    """Five-letter stems of the content words (stop words, short words and numbers left out)."""
-    return [w[:5] for w in words if len(w) > 2 and w not in _STOPWORDS and not w[0].isdigit()]
-
-
 #: A paragraph that opens with a pronoun refers back to the text before it ("*She opens the log...*").
 _ANAPHORA = re.compile(r"[\s*\"'“_(]*(?:she|he|it|they|this|that|these|those|her|his|its|their|then|there)\b",
                        re.IGNORECASE)
+#: A paragraph that opens with a connective goes on from the one before ("If you have a number, ...").
+_CONNECTIVE = re.compile(r"[\s*\"'“_(]*(?:if|for example|for instance|also|but|however|otherwise|alternatively"
+                         r"|instead|or|and|so|still|yet|meanwhile|in that case|in short|either way)\b", re.IGNORECASE)
+_FIRST_PERSON = frozenset({"i", "me", "my", "mine", "myself", "i'm", "i've", "i'd", "i'll"})
+#: A paragraph that announces a change of subject ("On a completely different note, ..."): judged
+#: with three times the overlap.
+_DIGRESSION = re.compile(r"[\s*\"'“_(]*(?:on an? (?:\w+ )?(?:different|unrelated|separate|side|other) note|unrelated(?:ly)?\b"
+                         r"|by the way|off[- ]topic|(?:fun|random) fact|side note|as an aside|incidentally"
+                         r"|changing the subject|in other news|while (?:we're|we are|i'm|i am) at it)", re.IGNORECASE)
 
 
 def _stands_alone(paragraph: str) -> bool:
-    """True for paragraphs not judged: list items, labelled lines, verse, or a pronoun tying it to the text before."""
-    return bool(_ITEM.match(paragraph) or _ANAPHORA.match(paragraph)) or paragraph.strip().count("\n") >= 2
+    """True for paragraphs that stand alone by design: list items, labelled lines, verse."""
+    return _ITEM.match(paragraph) is not None or paragraph.strip().count("\n") >= 2
 
 
 def _paragraphs(text: str) -> list[str]:
     """Paragraphs of prose (fenced code blocks left out)."""
     if "```" in text:
         text = _FENCE.sub("\n\n", text)
-    return [p for p in _PARAGRAPH_BREAK.split(text) if p.strip()]
+    if "\n " in text or "\n\t" in text:
+        parts = _PARAGRAPH_BREAK.split(text)
+    else:  # the common case, without the regular expression
+        parts = text.split("\n\n")
+    return [p for p in parts if p.strip()]
 
 
-def _stem_set(words: list[str] | tuple[str, ...]) -> set[str]:
-    return set(_stems(set(words)))
+#: Words of one or two letters or digits: too short to tie anything (a set, so they go in one C-level step).
+_SHORT = frozenset(a + b for a in "abcdefghijklmnopqrstuvwxyz0123456789'" for b in ["", *"abcdefghijklmnopqrstuvwxyz0123456789'"])
+_IGNORED = _STOPWORDS | _SHORT
+_FIVE = operator.itemgetter(slice(None, 5))
+
+
+def _stem_set(folded: str) -> set[str]:
+    """Five-letter stems of the distinct content words of folded text (numbers of three digits or more count)."""
+    return set(map(_FIVE, set(folded_words(folded)).difference(_IGNORED)))
+
+
+_BULLETS = frozenset({"- ", "* ", "• ", "+ "})
+
+
+def _judged(paragraph: str, min_words: int) -> float:
+    """The overlap factor a paragraph is judged with (3 for an announced digression), 0 for prose that
+    is not judged (a pronoun ties it to the text before), or -1 for what is not prose: short
+    paragraphs, and those that stand alone by design."""
+    if len(paragraph) < 20:
+        return -1
+    if _DIGRESSION.match(paragraph):
+        return 3
+    if _stands_alone(paragraph):
+        return -1
+    return 0 if len(paragraph) < 4 * min_words or _ANAPHORA.match(paragraph) else 1
+
+
+def _shared(stems: set[str], allowed: float, rest: set[str], views: tuple[MessageView, ...], index: int) -> int:
+    """How many stems occur elsewhere: in ``rest`` (the other paragraphs), the turn before and the
+    system prompt, then the other turns; counting stops once above ``allowed``."""
+    shared = len(stems & rest)
+    if shared > allowed:
+        return shared
+    left = stems - rest
+    near = [v for j, v in enumerate(views) if j != index and (j == index - 1 or v.role == "system")]
+    for message in near:
+        theirs = _stem_set(message.folded)
+        shared += len(left & theirs)
+        if shared > allowed:
+            return shared
+        left -= theirs
+    far = [v.folded for j, v in enumerate(views) if j != index and j != index - 1 and v.role != "system"]
+    if far and left:
+        text = "\n".join(far)
+        for stem in left:  # word starts are not checked: a stem inside another word counts as shared
+            if stem in text:
+                shared += 1
+                if shared > allowed:
+                    break
+    return shared
 
 
 def unrelated_paragraphs(views: tuple[MessageView, ...], index: int, min_words: int, max_overlap: float,
                          min_paragraphs: int) -> list[tuple[str, float]]:
     """(paragraph, share of its content stems found elsewhere) for each unrelated paragraph of a reply.
 
-    Paragraphs that share enough with the other paragraphs of the reply are ruled out first; the
-    rest of the conversation is only read when a candidate is left.
+    The other paragraphs of the reply are compared first, then the turn before and the system
+    prompt, then the rest of the conversation, until enough is shared. A paragraph tied to the
+    one before by a connective ("If ...", "But ...") or by the same first-person voice as the
+    rest of the reply (a story told by its narrator) must share nothing at all.
     """
     paragraphs = _paragraphs(views[index].text)
     if len(paragraphs) < min_paragraphs:
         return []
-    per_paragraph = [(p, _stem_set(WORD.findall(fold(p)))) for p in paragraphs]
-    own: Counter[str] = Counter(s for _, stems in per_paragraph for s in stems)
-    limit = max_overlap
-    candidates = [(p, stems) for p, stems in per_paragraph
-                  if len(stems) >= min_words and sum(own[s] > 1 for s in stems) <= limit * len(stems)
-                  and not _stands_alone(p)]
-    if not candidates:
+    if sum(1 for p in paragraphs if len(p) >= 20 and p.lstrip()[:2] not in _BULLETS) < min_paragraphs:
+        return []  # too little prose (a quick count: bullets and short lines left out)
+    factors = [_judged(p, min_words) for p in paragraphs]
+    if len(factors) - factors.count(-1) < min_paragraphs or max(factors) <= 0:  # too little prose to stray from
         return []
-    context = set().union(*(_stem_set(v.words) for j, v in enumerate(views) if j != index))
+    folded = [fold(p) for p in paragraphs]
+    stems = [_stem_set(f) for f in folded]
     found = []
-    for paragraph, stems in candidates:
-        shared = sum(1 for s in stems if s in context or own[s] > 1)
-        if shared <= limit * len(stems):
-            found.append((paragraph, shared / len(stems)))
+    for k, paragraph in enumerate(paragraphs):
+        mine = stems[k]
+        if factors[k] <= 0 or len(mine) < min_words:
+            continue
+        allowed = factors[k] * max_overlap * len(mine)
+        rest = set().union(*(stems[j] for j in range(len(stems)) if j != k))
+        shared = _shared(mine, allowed, rest, views, index)
+        if shared > allowed:
+            continue
+        if shared and (_CONNECTIVE.match(paragraph) or _voice_goes_on(folded, k)):
+            continue
+        found.append((paragraph, shared / len(mine)))
     return found
+
+
+def _voice_goes_on(folded: list[str], k: int) -> bool:
+    """True when paragraph ``k`` and another paragraph both speak in the first person singular."""
+    mine = folded_words(folded[k])
+    if _FIRST_PERSON.isdisjoint(mine):
+        return False
+    return any(not _FIRST_PERSON.isdisjoint(folded_words(f)) for j, f in enumerate(folded) if j != k)
 
 
 @register
@@ -341,20 +412,24 @@ class UnrelatedParagraph(ConversationCheck):
     """A paragraph of an assistant reply has nothing to do with the rest of the conversation.
 
     What it does:
-        In assistant replies of at least ``min_paragraphs`` paragraphs (split on blank lines,
-        code blocks left out), reports paragraphs of at least ``min_words`` distinct content
-        words (stop words left out, compared on five-letter stems) of which at most
-        ``max_overlap`` occur anywhere else in the conversation: the other turns, the system
-        prompt, or the other paragraphs of the reply. List items, labelled lines ("Dinner:
-        ...") and verse stand alone by design, and a paragraph that opens with a pronoun
-        ("She ...", "This ...") refers back to the text before it: those are not judged.
-        Lexical overlap is a weak sign on short prompts, so the threshold is low: expect it to
-        miss paragraphs that share a few common words with the topic.
+        In assistant replies with at least ``min_paragraphs`` paragraphs of prose (split on
+        blank lines, code blocks left out), reports paragraphs of at least ``min_words``
+        distinct content words (stop words left out, compared on five-letter stems) of which at
+        most ``max_overlap`` occur anywhere else in the conversation: the other turns, the
+        system prompt, or the other paragraphs of the reply. List items, labelled lines
+        ("Dinner: ..."), verse and paragraphs of a few words are not prose, and a paragraph that
+        opens with a pronoun ("She ...", "This ...") refers back to the text before it: those
+        are not judged. One
+        that opens with a connective ("If ...", "But ...") or goes on in the first-person voice
+        of the rest of the reply (a story told by its narrator) is reported only when it shares
+        no word at all; one that announces a change of subject ("On a different note, ...",
+        "Fun fact:") may share three times as many. Lexical overlap is a weak sign on short prompts, so the threshold is
+        low: expect it to miss paragraphs that share a few common words with the topic.
     Why it matters:
         A paragraph pasted from another answer, a leftover of generation, or an off-topic
         digression teaches the model to wander; fine-tuning amplifies irrelevant filler.
     Example:
-        A three-paragraph answer about sourdough whose middle paragraph explains index funds.
+        A two-paragraph answer about sourdough whose second paragraph explains index funds.
     Fix:
         Unsafe: remove the paragraph.
     """
@@ -365,20 +440,24 @@ class UnrelatedParagraph(ConversationCheck):
     severity = Severity.WARNING
     fix_safety = FixSafety.UNSAFE
     fix_description = "remove the unrelated paragraph"
-    defaults = {"min_paragraphs": 3, "min_words": 10, "max_overlap": 0.1}
+    defaults = {"min_paragraphs": 2, "min_words": 10, "max_overlap": 0.1}
 
     def _found(self, conversation: Conversation) -> Iterator[tuple[int, list[tuple[str, float]]]]:
+        found_turns = turns(conversation).paragraphs
+        if not found_turns:
+            return
         opts = self.options
         views = view(conversation)
-        for i, message in enumerate(views):
-            if message.role != "assistant" or message.text.count("\n") < 2 * (int(opts["min_paragraphs"]) - 1):
-                continue
+        for i in found_turns:
             found = unrelated_paragraphs(views, i, int(opts["min_words"]), float(opts["max_overlap"]),
                                          int(opts["min_paragraphs"]))
             if found:
                 yield i, found
 
-    def check(self, conversation: Conversation) -> Iterator[Hit]:
+    def check(self, conversation: Conversation) -> Iterable[Hit]:
+        return self._hits(conversation) if turns(conversation).paragraphs else ()
+
+    def _hits(self, conversation: Conversation) -> Iterator[Hit]:
         for i, found in self._found(conversation):
             for paragraph, share in found:
                 yield Hit(i, f"assistant message {i} has a paragraph unrelated to the conversation "
@@ -408,3 +487,6 @@ def _remove_paragraph(text: str, paragraph: str) -> str:
         gap = _PARAGRAPH_BREAK.search(text, len(before))
         return before + (gap.group(0) if gap else "\n\n") + after
     return before or after
+
+
+from threadsmith.checks import filler_openers  # noqa: E402, F401  (registers FL002; it reads turns())

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from operator import itemgetter
 
 from threadsmith.checks.base import ConversationCheck, Hit
 from threadsmith.checks.registry import register
-from threadsmith.checks.synthetic_noise import quote
-from threadsmith.checks.text import COMMON_WORDS, view, words
+from threadsmith.checks.synthetic_noise import quote, replies
+from threadsmith.checks.text import COMMON_WORDS, words
 from threadsmith.model import Conversation, Family, FixSafety, Severity
 
 # --- Truncated replies ------------------------------------------------------------------------
@@ -17,6 +18,7 @@ from threadsmith.model import Conversation, Family, FixSafety, Severity
 _CLOSERS = "\"'”’*)]_~»`"
 _TERMINAL = ".!?…。！？"
 _DANGLING = ",;:([{“‘«"
+_ENDED = _TERMINAL + _CLOSERS
 _FUNCTION_WORDS = frozenset({"a", "an", "the", "and", "or", "but", "nor", "of", "to", "with", "from", "into",
                              "onto", "than", "my", "your", "his", "their", "our", "its", "whose", "because",
                              "although", "whereas", "whether"})
@@ -41,13 +43,14 @@ def _opens(text: str, mark: str) -> bool:
 def _unclosed(text: str) -> str | None:
     """'an unclosed *action*' or 'an open quotation' opened in the last paragraph, or None."""
     last = text[text.rfind("\n\n") + 1:] if "\n" in text else text
-    if "*" in last:
-        stars = last.count("*") - last.count("\n* ") - last.startswith("* ")  # bullets
+    stars = last.count("*")
+    if stars:
+        stars -= last.startswith("* ") + (last.count("\n* ") if "\n" in last else 0)  # bullets
         if stars % 2 and _opens(last, "*"):
             return "ends inside an unclosed *action*"
-    if '"' in last and last.count('"') % 2 and _opens(last, '"'):
+    if last.count('"') % 2 and _opens(last, '"'):
         return "ends inside an open quotation"
-    if "“" in last and last.count("“") > last.count("”") and last.rfind("“") > last.rfind("”"):
+    if not last.isascii() and "“" in last and last.count("“") > last.count("”") and last.rfind("“") > last.rfind("”"):
         return "ends inside an open quotation"
     return None
 
@@ -93,18 +96,21 @@ def _name_like(tokens: list[str]) -> bool:
 def unfinished(text: str, min_words: int = 4) -> str | None:
     """Why an assistant reply looks cut off (a short phrase), or None when it looks complete."""
     text = text.rstrip()
-    if not text or text.endswith(("...", "…", "```")):
+    if not text:
+        return None
+    end = text[-1]
+    if end in ".…`" and text.endswith(("...", "…", "```")):
         return None
     if "`" in text and text.count("```") % 2:
         return "ends inside an unclosed code block"
     unclosed = _unclosed(text)
-    if text[-1] in ".)-*•" and not text[-2:-1].isalpha() and _EMPTY_ITEM.search(text[-16:]):
-        return "ends with an empty list item"
-    if unclosed or text[-1] in _TERMINAL or text[-1] in _CLOSERS:
+    if end in ".)-*•" and (text[-2:-1].isspace() or text[-2:-1].isdigit()) and _EMPTY_ITEM.search(text[-16:]):
+        return "ends with an empty list item"  # (a bullet after a space, or a number)
+    if unclosed or end in _ENDED:
         return unclosed
-    if text[-1] in _DANGLING:
-        return f"ends with '{text[-1]}'"
-    if not text[-1].isalnum():
+    if end in _DANGLING:
+        return f"ends with '{end}'"
+    if not end.isalnum():
         return None  # emoji, symbols
     word = _LAST_WORD.search(text)
     if word and word.group(1).lower() in _FUNCTION_WORDS and " " in text:
@@ -156,15 +162,15 @@ class TruncatedReply(ConversationCheck):
     fix_description = "cut the reply back to its last complete sentence"
     defaults = {"min_fragment_words": 4, "min_keep": 0.5}
 
-    def check(self, conversation: Conversation) -> Iterator[Hit]:
+    def check(self, conversation: Conversation) -> Iterable[Hit]:
         min_words, keep = self.options["min_fragment_words"], self.options["min_keep"]
-        for i, message in enumerate(conversation.messages):
-            if message.role != "assistant":
-                continue
-            reason = unfinished(message.text, min_words)
+        hits = []
+        for i, v in zip(*replies(conversation)):
+            reason = unfinished(v.text, min_words)
             if reason:
-                fixable = _trimmed(message.text, keep, min_words) is not None
-                yield Hit(i, f"assistant message {i} looks cut off: it {reason}", fixable)
+                fixable = _trimmed(v.text, keep, min_words) is not None
+                hits.append(Hit(i, f"assistant message {i} looks cut off: it {reason}", fixable))
+        return hits
 
     def fix(self, conversation: Conversation) -> Conversation:
         min_words, keep = self.options["min_fragment_words"], self.options["min_keep"]
@@ -183,6 +189,7 @@ _CODE = re.compile(r"```.*?(?:```|\Z)|`[^`\n]+`", re.S)
 _URL = re.compile(r"(?:https?://|www\.)\S+")
 _PIECE_STRIP = " .!?,;:\"'*()[]-—–…"
 _LONG_CLAUSE = 200  # characters without a sentence end or line break: a loop may hide there
+_FOLDED, _WORDS = itemgetter(2), itemgetter(3)  # MessageView.folded, .words
 
 
 def _clauses(folded: str) -> list[str]:
@@ -204,10 +211,42 @@ def _repeated_piece(parts: list[str], min_words: int, min_repeats: int) -> tuple
     return max(repeated)[1:] if repeated else None
 
 
-def _runs_in_circles(sentence: str) -> bool:
+def _runs_in_circles(sentence: bytes) -> bool:
     """True when a long unpunctuated sentence uses few distinct words (a loop may hide there)."""
     tokens = sentence.split()
     return len(set(tokens)) < 0.5 * len(tokens)
+
+
+#: The loop probe's clause ends (sentence ends, commas, line breaks, quotes, asterisks) become NUL.
+_CLAUSE_ENDS = bytes(0 if chr(b) in '.,!?\n"*' else b for b in range(256))
+
+
+def _clause_repeats(text: str) -> tuple[int, int]:
+    """(repeats, longest) over the clauses cut at every sentence end, comma, line break, quote and
+    asterisk: how many clauses repeat an earlier one, and the longest. Cheap: bytes methods and a set. A clause
+    that :func:`_clauses` finds ``n`` times is made of such clauses, whose copies differ at most
+    by the space before them (one after ". ", none after a line break), so it adds
+    ``(n + 1) // 2 - 1`` repeats or more (see :func:`_probe_repeats`)."""
+    parts = text.encode("utf-8", "ignore").translate(_CLAUSE_ENDS).split(b"\0")
+    distinct = set(parts)
+    junk = parts.count(b"") + parts.count(b" ")
+    return len(parts) - junk - len(distinct) + (b"" in distinct) + (b" " in distinct), max(map(len, parts))
+
+
+def _probe_repeats(min_repeats: int) -> int:
+    """The repeats :func:`_clause_repeats` must find for a clause to occur ``min_repeats`` times."""
+    return max(0, (min_repeats + 1) // 2 - 1)
+
+
+def _may_loop(folded: str, min_repeats: int) -> bool:
+    """True when clauses repeat, or a long one uses few distinct words (see :func:`_clause_repeats`)."""
+    repeats, longest = _clause_repeats(folded)
+    if repeats >= _probe_repeats(min_repeats):
+        return True
+    if longest <= _LONG_CLAUSE:
+        return False
+    parts = folded.encode("utf-8", "ignore").translate(_CLAUSE_ENDS).split(b"\0")
+    return any(len(p) > _LONG_CLAUSE and _runs_in_circles(p) for p in parts)
 
 
 def _repeated_ngram(tokens: tuple[str, ...], size: int, min_repeats: int) -> tuple[str, int] | None:
@@ -247,23 +286,41 @@ class DegenerateLoop(ConversationCheck):
     severity = Severity.ERROR
     defaults = {"min_repeats": 3, "min_sentence_words": 4, "ngram_words": 8, "min_ngram_repeats": 4}
 
-    def check(self, conversation: Conversation) -> Iterator[Hit]:
+    def check(self, conversation: Conversation) -> Iterable[Hit]:
         o = self.options
-        for i, v in enumerate(view(conversation)):
-            if v.role != "assistant" or len(v.words) < o["min_sentence_words"] * o["min_repeats"]:
-                continue
-            folded, tokens = v.folded, v.words
-            if "`" in folded:
-                folded = _CODE.sub(" ", folded)
-                tokens = tuple(words(folded))
-            parts = _clauses(folded)
-            probe = len(parts) - len(set(parts)) >= o["min_repeats"] - 1
-            found = _repeated_piece(parts, o["min_sentence_words"], o["min_repeats"]) if probe else None
-            if found is None and (probe or (max(map(len, parts)) > _LONG_CLAUSE
-                                            and any(_runs_in_circles(p) for p in parts if len(p) > _LONG_CLAUSE))):
-                plain = _URL.sub(" ", folded) if "://" in folded or "www." in folded else None
-                tokens = tuple(words(plain)) if plain else tokens
-                found = _repeated_ngram(tokens, o["ngram_words"], o["min_ngram_repeats"])
+        least = o["min_sentence_words"] * o["min_repeats"]
+        indexes, views = replies(conversation)
+        if not views:
+            return ()
+        if min(map(len, map(_WORDS, views))) < least:
+            kept = [(i, v) for i, v in zip(indexes, views) if len(v.words) >= least]
+            if not kept:
+                return ()
+            indexes, views = zip(*kept)
+        if len(views) > 1:  # one probe for all the replies first
+            text = "\n".join(map(_FOLDED, views))
+            repeats, longest = _clause_repeats(_CODE.sub(" ", text) if "`" in text else text)
+            if longest <= _LONG_CLAUSE and repeats < _probe_repeats(o["min_repeats"]):
+                return ()
+        hits = []
+        for i, v in zip(indexes, views):
+            found = self._loop(v.folded, v.words)
             if found:
                 piece, count = found
-                yield Hit(i, f"assistant message {i} repeats '{quote(piece)}' {count} times")
+                hits.append(Hit(i, f"assistant message {i} repeats '{quote(piece)}' {count} times"))
+        return hits
+
+    def _loop(self, folded: str, tokens: tuple[str, ...]) -> tuple[str, int] | None:
+        """The repeated piece of one reply and its count, or None (code and URLs are left out)."""
+        o = self.options
+        code = "`" in folded
+        if code:
+            folded = _CODE.sub(" ", folded)
+        if not _may_loop(folded, o["min_repeats"]):
+            return None
+        found = _repeated_piece(_clauses(folded), o["min_sentence_words"], o["min_repeats"])
+        if found is None:
+            if code or "://" in folded or "www." in folded:
+                tokens = tuple(words(_URL.sub(" ", folded) if "://" in folded or "www." in folded else folded))
+            found = _repeated_ngram(tokens, o["ngram_words"], o["min_ngram_repeats"])
+        return found

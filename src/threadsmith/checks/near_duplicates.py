@@ -1,62 +1,34 @@
 """Near-duplicate checks (RP): MinHash-LSH clusters of conversations.
 
-Shared with the repetition and low-variation checks: :func:`reply_words` (the assistant words a
-dataset check looks at), :func:`shingles` and :func:`signature` (a MinHash of them), each computed
-once per conversation, and :func:`cluster` (LSH banding, verification and connected components
-over a matrix of signatures, in numpy).
+Shared with the repetition and low-variation checks: :func:`answering_turns`, :func:`reply_words`
+and :func:`signature` (a MinHash of the word 3-grams of the assistant turns, from features.py,
+computed once per conversation), and :func:`cluster` (LSH banding, verification and connected
+components over a matrix of signatures, in numpy).
 
-Signatures are rensa's R-MinHash over word 3-grams of the assistant text; bench/minhash_choice.py
-measured it against datasketch (bench/RESULTS.md). Each signature is kept as 64 slots of 16 bits
-(128 bytes an entry: 128 MB for a million conversations); the band keys are four slots read as one
-64-bit integer, so no per-band hash table is built while streaming.
+Signatures are rensa's R-MinHash of the 3-gram hashes; bench/minhash_choice.py measured it against
+datasketch (bench/RESULTS.md). Each signature is kept as 64 slots of 16 bits (128 bytes an entry:
+128 MB for a million conversations); the band keys are four slots read as one 64-bit integer, so
+no per-band hash table is built while streaming.
 """
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Iterator
 
 import numpy as np
-from rensa import RMinHash
 
 from threadsmith.checks.base import DatasetCheck, DatasetHit, EntryRef
+from threadsmith.checks.features import END, MAX_WORDS, NUM_PERM, START, TURN_HEAD, TURN_TAIL, features
 from threadsmith.checks.profile import CheckContext
 from threadsmith.checks.registry import register
-from threadsmith.checks.text import view
 from threadsmith.model import Conversation, Family, Severity
 
-#: Slots of a signature; every slot keeps its low 16 bits (random slots agree with p = 2**-16).
-NUM_PERM = 64
-SEED = 1_618_033
-#: Words kept of one assistant turn: its head, and its tail when the turn is longer.
-TURN_HEAD, TURN_TAIL = 192, 64
-#: Words kept of one conversation in all.
-MAX_WORDS = 1024
-#: Slots per LSH band: four 16-bit slots make one 64-bit band key.
+__all__ = ["MAX_WORDS", "NUM_PERM", "TURN_HEAD", "TURN_TAIL", "NearDuplicate", "SignatureStore", "answering_turns",
+           "cluster", "components", "listing", "reply_words", "signature", "similarity", "where"]
+
+_FLUSH = 1 << 22
+#: Slots per LSH band at high thresholds: four 16-bit slots make one 64-bit band key.
 BAND_ROWS = 4
-_FLUSH = 65_536
-
-
-class _Derived:
-    """What the dataset checks derive from the conversation being checked (compute once)."""
-
-    __slots__ = ("conversation", "words", "shingles", "signature")
-
-    def __init__(self, conversation: Conversation | None) -> None:
-        self.conversation = conversation
-        self.words: tuple[str, ...] | None = None
-        self.shingles: list[str] | None = None
-        self.signature: bytes | None = None
-
-
-_last = _Derived(None)
-
-
-def _derived(conversation: Conversation) -> _Derived:
-    global _last
-    if _last.conversation is not conversation:
-        _last = _Derived(conversation)
-    return _last
 
 
 def answering_turns(conversation: Conversation) -> Iterator[tuple[int, tuple[str, ...]]]:
@@ -65,82 +37,67 @@ def answering_turns(conversation: Conversation) -> Iterator[tuple[int, tuple[str
     Assistant turns before the first user turn (a character's greeting, often the same in every
     conversation of a roleplay set) are left out of every repetition and variation measure.
     """
-    answered = False
-    for i, v in enumerate(view(conversation)):
-        if v.role == "user":
-            answered = True
-        elif answered and v.role == "assistant" and v.words:
-            yield i, v.words
+    return iter(features(conversation).turns)
 
 
 def reply_words(conversation: Conversation) -> tuple[str, ...]:
     """The words of the answering assistant turns, each long turn cut to its head and tail, capped."""
-    d = _derived(conversation)
-    if d.words is None:
-        out: list[str] = []
-        for _, w in answering_turns(conversation):
-            out += w if len(w) <= TURN_HEAD + TURN_TAIL else w[:TURN_HEAD] + w[-TURN_TAIL:]
-            if len(out) >= MAX_WORDS:
-                break
-        d.words = tuple(out[:MAX_WORDS])
-    return d.words
-
-
-def shingles(conversation: Conversation) -> list[str]:
-    """Word 3-grams of :func:`reply_words` (the words themselves when there are fewer than 3)."""
-    d = _derived(conversation)
-    if d.shingles is None:
-        w = reply_words(conversation)
-        d.shingles = list(map(" ".join, zip(w, w[1:], w[2:]))) if len(w) >= 3 else list(w)
-    return d.shingles
+    f = features(conversation)
+    return tuple(w for w in f.stream[: f.prefix] if w != START and w != END)
 
 
 def signature(conversation: Conversation) -> bytes | None:
-    """The MinHash of :func:`shingles`: ``NUM_PERM`` little-endian uint32 slots, or None without text."""
-    d = _derived(conversation)
-    if d.signature is None:
-        grams = shingles(conversation)
-        if not grams:
-            return None
-        sketch = RMinHash(NUM_PERM, SEED)
-        sketch.update(grams)
-        d.signature = array("I", sketch.digest()).tobytes()
-    return d.signature
+    """The MinHash of the reply 3-grams: ``NUM_PERM`` little-endian 32-bit slots, or None without text."""
+    return features(conversation).signature()
 
 
 class SignatureStore:
-    """Signatures of many entries as one uint16 matrix (the first ``slots`` of each), with their refs."""
+    """Signatures of many entries as one uint16 matrix (the low 16 bits of their first ``slots``
+    slots), with their refs."""
 
-    def __init__(self, slots: int = NUM_PERM) -> None:
+    def __init__(self, slots: int = NUM_PERM, keep_refs: bool = True) -> None:
         self.slots = slots
         self.refs: list[EntryRef] = []
+        self._keep_refs = keep_refs
         self._rows = bytearray()
         self._pending = bytearray()
 
     def add(self, raw: bytes, ref: EntryRef) -> None:
         """Keep one signature as :func:`signature` gives it."""
         self._pending += raw
-        self.refs.append(ref)
-        if len(self._pending) >= _FLUSH * NUM_PERM * 4:
+        if self._keep_refs:
+            self.refs.append(ref)
+        if len(self._pending) >= _FLUSH:
             self._flush()
 
     def _flush(self) -> None:
         full = np.frombuffer(bytes(self._pending), dtype="<u4").reshape(-1, NUM_PERM)
-        self._rows += full[:, : self.slots].astype(np.uint16).tobytes()
+        self._rows += full[:, : self.slots].astype("<u2").tobytes()
         self._pending = bytearray()
 
     def matrix(self) -> np.ndarray:
         """The ``(entries, slots)`` uint16 matrix."""
         self._flush()
-        return np.frombuffer(self._rows, dtype=np.uint16).reshape(-1, self.slots)
+        return np.frombuffer(bytes(self._rows), dtype="<u2").reshape(-1, self.slots)
 
 
-def _band_pairs(sigs: np.ndarray) -> np.ndarray:
+def band_rows(threshold: float) -> int:
+    """Slots per LSH band for a similarity threshold: pairs at the threshold become candidates in
+    more than 99% of cases (64 slots: 16 bands of 4 from 0.75 up, 21 of 3 from 0.45, else 32 of 2)."""
+    return 4 if threshold >= 0.75 else 3 if threshold >= 0.45 else 2
+
+
+def _band_pairs(sigs: np.ndarray, rows: int = BAND_ROWS) -> np.ndarray:
     """Candidate pairs ``(2, k)``: rows that agree on every slot of some band (each with its run's first)."""
     n = sigs.shape[0]
     found = []
-    for start in range(0, sigs.shape[1] - BAND_ROWS + 1, BAND_ROWS):
-        keys = np.ascontiguousarray(sigs[:, start:start + BAND_ROWS]).view(np.uint64).ravel()
+    for start in range(0, sigs.shape[1] - rows + 1, rows):
+        if rows == 4:
+            keys = np.ascontiguousarray(sigs[:, start:start + 4]).view(np.uint64).ravel()
+        else:
+            keys = sigs[:, start].astype(np.uint64)
+            for j in range(1, rows):
+                keys |= sigs[:, start + j].astype(np.uint64) << np.uint64(16 * j)
         order = np.argsort(keys, kind="stable")
         ordered = keys[order]
         new_run = np.empty(n, dtype=bool)
@@ -192,7 +149,7 @@ def cluster(sigs: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]
     n = sigs.shape[0]
     if n == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    a, b = _band_pairs(sigs)
+    a, b = _band_pairs(sigs, band_rows(threshold))
     sim = similarity(sigs, a, b)
     keep = sim >= threshold
     labels = components(n, a[keep], b[keep])
@@ -246,9 +203,10 @@ class NearDuplicate(DatasetCheck):
         self._store = SignatureStore()
 
     def summarize(self, conversation: Conversation) -> bytes | None:
-        if len(reply_words(conversation)) < self.options["min_words"]:
+        f = features(conversation)
+        if f.reply_words < self.options["min_words"]:
             return None
-        return signature(conversation)
+        return f.signature()
 
     def observe(self, summary: bytes, ref: EntryRef) -> None:
         self._store.add(summary, ref)

@@ -2,32 +2,36 @@
 
 Streaming in bounded memory, in batches of conversations:
 
-* each conversation's summary is the 64-bit hashes of its reply 3-grams (in order) and its reply
-  words; a batch combines neighbouring 3-gram hashes into ``words``-gram hashes with numpy;
-* occurrences are counted in a fixed table of 2**22 hashed buckets (16 MB);
-* a phrase whose bucket holds at least ``min_share / 4`` of the conversations seen so far is
-  *tracked* from then on: its text is taken from the batch, and the entries that carry it are
-  kept (at most ``max_listed`` a phrase). A phrase that grew common only late in the stream may
-  miss a few of its earliest carriers: fewer than a quarter of its count.
+* each conversation's summary is the 64-bit hashes of the 3-grams of its reply stream (features.py:
+  the answering turns' words, each turn between a start and an end marker) and the stream as text;
+  a batch combines neighbouring 3-gram hashes into ``words``-gram hashes with numpy;
+* occurrences are counted in a fixed table of 2**20 hashed buckets (8 MB);
+* a phrase whose bucket holds at least a quarter of the smallest reported share of the
+  conversations seen so far is *tracked* from then on: its text is taken from the batch, and the
+  entries that carry it are kept (at most ``max_listed`` a phrase). A phrase that grew common only
+  late in the stream may miss a few of its earliest carriers: fewer than a quarter of its count.
+
+The markers make "opens a reply with" and "closes a reply with" part of a phrase, so a short
+catchphrase always said at the same place is as specific as a longer one said anywhere.
 """
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Iterator
 
 import numpy as np
-from rensa import RMinHash
 
 from threadsmith.checks.base import DatasetCheck, DatasetHit, EntryRef
-from threadsmith.checks.near_duplicates import reply_words, shingles
+from threadsmith.checks.features import END, START, features
 from threadsmith.checks.profile import CheckContext
 from threadsmith.checks.registry import register
 from threadsmith.model import Conversation, Family, Severity
 
-_BITS = 22
+_BITS = 20
 _BATCH = 8192
 _MIX = np.uint64(0x9E3779B97F4A7C15)
+_SHIFT = np.uint64(64 - _BITS)
+_MARKERS = (START, END)
 
 
 class _Tracker:
@@ -37,55 +41,77 @@ class _Tracker:
         self.n = n
         self.track_share = track_share
         self.max_listed = max_listed
-        self.counts = np.zeros(1 << _BITS, dtype=np.uint32)
+        self.counts = np.zeros(1 << _BITS, dtype=np.int64)
         self.seen = 0
         self.texts: dict[int, str] = {}
         self.carriers: dict[int, list[int]] = {}
         self.df: dict[int, int] = {}
 
     def add_batch(self, hashes: list[bytes], texts: list[str], first_entry: int) -> None:
-        """Count one batch: per entry, its 3-gram hashes and its reply words."""
+        """Count one batch: per entry, its 3-gram hashes and its stream text."""
         self.seen += len(hashes)
-        grams, entries, positions = self._grams(hashes)
+        grams, ends = self._grams(hashes)
         if not len(grams):
             return
-        buckets = (grams >> np.uint64(64 - _BITS)).astype(np.int64)
-        self.counts += np.bincount(buckets, minlength=1 << _BITS).astype(np.uint32)
+        buckets = (grams >> _SHIFT).astype(np.intp)
+        self.counts += np.bincount(buckets, minlength=1 << _BITS)
         floor = max(2.0, self.track_share * self.seen)
         hot = np.flatnonzero(self.counts[buckets] >= floor)
+        hot = hot[grams[hot] != 0]
         if not len(hot):
             return
-        pairs = np.unique(np.stack([grams[hot], entries[hot].astype(np.uint64)]), axis=1)
-        starts = np.flatnonzero(np.r_[True, pairs[0, 1:] != pairs[0, :-1]])
-        ends = np.r_[starts[1:], pairs.shape[1]]
-        for gram, lo, hi in zip(pairs[0, starts].tolist(), starts.tolist(), ends.tolist()):
+        entries = np.searchsorted(ends, hot, side="right")
+        starts = np.r_[0, ends[:-1]]
+        hot_grams = grams[hot]
+        order = np.lexsort((entries, hot_grams))
+        hot, hot_grams, entries = hot[order], hot_grams[order], entries[order]
+        fresh = np.r_[True, (hot_grams[1:] != hot_grams[:-1]) | (entries[1:] != entries[:-1])]
+        hot, hot_grams, entries = hot[fresh], hot_grams[fresh], entries[fresh]
+        runs = np.flatnonzero(np.r_[True, hot_grams[1:] != hot_grams[:-1]])
+        stops = np.r_[runs[1:], len(hot_grams)]
+        split: dict[int, list[str]] = {}
+        for gram, lo, hi in zip(hot_grams[runs].tolist(), runs.tolist(), stops.tolist()):
             self.df[gram] = self.df.get(gram, 0) + hi - lo
             listed = self.carriers.setdefault(gram, [])
             room = self.max_listed - len(listed)
             if room > 0:
-                listed += (pairs[1, lo:min(hi, lo + room)].astype(np.int64) + first_entry).tolist()
-        for i in hot.tolist():
-            gram = int(grams[i])
+                listed += (entries[lo:min(hi, lo + room)] + first_entry).tolist()
             if gram not in self.texts:
-                words = texts[int(entries[i])].split()
-                self.texts[gram] = " ".join(words[positions[i]:positions[i] + self.n])
+                entry = int(entries[lo])
+                at = int(hot[lo] - starts[entry])
+                words = split.get(entry)
+                if words is None:
+                    words = split[entry] = texts[entry].split()
+                self.texts[gram] = " ".join(words[at:at + self.n])
 
-    def _grams(self, hashes: list[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``words``-gram hashes with the batch entry and word position of each."""
-        lengths = np.array([len(h) // 8 for h in hashes])
-        flat = np.frombuffer(b"".join(hashes), dtype=np.uint64)
-        entries = np.repeat(np.arange(len(hashes)), lengths)
-        positions = np.arange(len(flat)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    def _grams(self, hashes: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+        """``words``-gram hashes of the batch (0 where a gram would straddle two entries), and the
+        end of each entry's grams."""
         extra = self.n - 3
+        flat = np.frombuffer(b"".join(hashes), dtype="<u8")
+        ends = np.cumsum(np.fromiter(map(len, hashes), dtype=np.int64, count=len(hashes)) // 8)
         size = len(flat) - extra
         if size <= 0:
-            return flat[:0], entries[:0], positions[:0]
+            return flat[:0], ends
         grams = flat[:size].copy()
         for j in range(1, extra + 1):
             grams = grams * _MIX ^ flat[j:j + size]
-        # Runs that open a conversation's replies are left to overused-opener (RP003).
-        whole = (entries[:size] == entries[extra:]) & (positions[:size] > 0)
-        return grams[whole], entries[:size][whole], positions[:size][whole]
+        if extra:
+            for j in range(1, extra + 1):
+                straddle = ends - j
+                grams[straddle[(straddle >= 0) & (straddle < size)]] = 0
+        return grams, ends
+
+
+def _size(phrase: str) -> tuple[int, int]:
+    """``(words, markers)`` of a phrase's tokens."""
+    tokens = phrase.split()
+    markers = sum(1 for t in tokens if t in _MARKERS)
+    return len(tokens) - markers, markers
+
+
+def _display(phrase: str) -> str:
+    return " ".join(t for t in phrase.split() if t not in _MARKERS)
 
 
 @register
@@ -94,12 +120,14 @@ class OverusedPhrase(DatasetCheck):
 
     What it does:
         Counts every run of ``words`` consecutive words (default 4) in the replies of each
-        conversation (case and punctuation ignored) and reports the phrases found in at least
-        ``min_share`` of the conversations (default 5%, and at least ``min_count``, default 20):
-        once for the dataset with the share, and on each conversation that uses them (at
-        most ``max_listed`` a phrase, default 1000). Overlapping runs of about the same
-        frequency are reported as one longer phrase; at most ``max_phrases`` (default 10).
-        The first words of a conversation's replies are left to overused-opener (RP003).
+        conversation (case and punctuation ignored; where a reply starts or ends counts as a
+        word) and merges overlapping runs of about the same frequency into longer phrases. A
+        phrase is reported when it is in at least ``min_share`` of the conversations (default
+        5%), or, when it is at least ``long_words`` words long (default 6, a reply's start or end
+        counting as one), in at least ``long_share`` of them (default 2%); always in at least
+        ``min_count`` conversations (default 20). It is reported once for the dataset with the
+        share, and on each conversation that uses it (at most ``max_listed`` a phrase, default
+        1000); at most ``max_phrases`` phrases (default 10).
     Why it matters:
         Catchphrases are what a fine-tuned model picks up first: a sign-off in a fifth of the
         replies ends up in nearly all of the model's answers.
@@ -114,47 +142,62 @@ class OverusedPhrase(DatasetCheck):
     name = "overused-phrase"
     family = Family.REPETITION
     severity = Severity.INFO
-    defaults = {"words": 4, "min_share": 0.05, "min_count": 20, "max_phrases": 10, "max_listed": 1000}
+    defaults = {"words": 4, "min_share": 0.05, "long_words": 6, "long_share": 0.02, "min_count": 20,
+                "max_phrases": 10, "max_listed": 1000}
 
     def __init__(self, options: dict | None = None, context: CheckContext | None = None) -> None:
         super().__init__(options, context)
         n = min(8, max(3, int(self.options["words"])))
-        self._tracker = _Tracker(n, float(self.options["min_share"]) / 4, int(self.options["max_listed"]))
-        self._pending: list[tuple[bytes, str]] = []
+        lowest = min(float(self.options["min_share"]), float(self.options["long_share"]))
+        self._tracker = _Tracker(n, lowest / 4, int(self.options["max_listed"]))
+        self._pending_hashes: list[bytes] = []
+        self._pending_texts: list[str] = []
         self._refs: list[EntryRef] = []
 
     def summarize(self, conversation: Conversation) -> tuple[bytes, str] | None:
-        words = reply_words(conversation)
-        if len(words) < self._tracker.n:
+        f = features(conversation)
+        if f.reply_words < self._tracker.n - 2:
             return None
-        hashes = RMinHash.hash_token_sets([shingles(conversation)])[0]
-        return array("Q", hashes).tobytes(), " ".join(words)
+        return f.grams(), f.text()
 
     def observe(self, summary: tuple[bytes, str], ref: EntryRef) -> None:
-        self._pending.append(summary)
+        self._pending_hashes.append(summary[0])
+        self._pending_texts.append(summary[1])
         self._refs.append(ref)
-        if len(self._pending) >= _BATCH:
+        if len(self._pending_hashes) >= _BATCH:
             self._flush()
 
     def _flush(self) -> None:
-        if self._pending:
-            hashes, texts = zip(*self._pending)
-            self._tracker.add_batch(list(hashes), list(texts), len(self._refs) - len(self._pending))
-            self._pending = []
+        if self._pending_hashes:
+            first = len(self._refs) - len(self._pending_hashes)
+            self._tracker.add_batch(self._pending_hashes, self._pending_texts, first)
+            self._pending_hashes, self._pending_texts = [], []
 
     def finish(self) -> Iterator[DatasetHit]:
         self._flush()
         total = len(self._refs)
-        floor = max(int(self.options["min_count"]), self.options["min_share"] * total)
+        least = int(self.options["min_count"])
+        floor = max(least, self.options["min_share"] * total)
+        long_floor = max(least, self.options["long_share"] * total)
         tracker = self._tracker
-        common = sorted((g for g, c in tracker.df.items() if c >= floor), key=lambda g: (-tracker.df[g], g))
-        for phrase, grams in _merge(common, tracker)[: int(self.options["max_phrases"])]:
+        common = sorted((g for g, c in tracker.df.items() if c >= min(floor, long_floor)),
+                        key=lambda g: (-tracker.df[g], g))
+        reported = 0
+        for phrase, grams in _merge(common, tracker):
             df = max(tracker.df[g] for g in grams)
+            words, markers = _size(phrase)
+            plain = words >= tracker.n and df >= floor
+            if not plain and not (words >= 3 and words + markers >= self.options["long_words"] and df >= long_floor):
+                continue
             entries = sorted({e for g in grams for e in tracker.carriers[g]})[: int(self.options["max_listed"])]
             share = f"{df:,} of {total:,} conversations ({df / total:.0%})"
-            yield DatasetHit(None, f"the phrase '{phrase}' recurs in the replies of {share}")
+            shown = _display(phrase)
+            yield DatasetHit(None, f"the phrase '{shown}' recurs in the replies of {share}")
             for entry in entries:
-                yield DatasetHit(self._refs[entry], f"the replies use the overused phrase '{phrase}' (in {share})")
+                yield DatasetHit(self._refs[entry], f"the replies use the overused phrase '{shown}' (in {share})")
+            reported += 1
+            if reported >= int(self.options["max_phrases"]):
+                break
 
 
 def _merge(common: list[int], tracker: _Tracker) -> list[tuple[str, list[int]]]:

@@ -1,8 +1,10 @@
 """Privacy checks (PV): emails, phone numbers, card numbers, IP addresses; secrets are in
 :mod:`threadsmith.checks.credentials`.
 
-Every check scans every turn (system prompts leak keys too) behind cheap gates (a literal
-character, the digit count), and its unsafe fix redacts what it found to a typed placeholder
+Every check scans every turn (system prompts leak keys too) behind cheap gates: one pass over
+the whole conversation's text (:func:`gates`: an "@", the digit count, a long token) rules a
+check out for every message at once, then per message a literal character or the digit count.
+Its unsafe fix redacts what it found to a typed placeholder
 (``[EMAIL]``, ``[PHONE]``, ``[API_KEY]``, ``[PRIVATE_KEY]``, ``[CARD_NUMBER]``,
 ``[IP_ADDRESS]``) that no check reports again. Findings never print a secret in full.
 """
@@ -11,11 +13,12 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import ClassVar
 
 from threadsmith.checks.base import ConversationCheck, Hit
 from threadsmith.checks.registry import register
+from threadsmith.checks.text import joined
 from threadsmith.model import Conversation, Family, FixSafety, Severity
 
 Span = tuple[int, int, str]  # start, end, what (a short label)
@@ -43,6 +46,37 @@ def _shape(text: str) -> bytes:
     return shape
 
 
+# --- Whole-conversation gates -----------------------------------------------------------------
+
+EMAIL, PHONE, CARD, IP, SECRET = 1, 2, 4, 8, 16
+#: Digits as ``0``, ASCII letters and ``_+=-`` as ``a`` (the characters of a token), the rest spaces.
+_CLASSES = bytes(0x30 if 0x30 <= b <= 0x39 else 0x61 if chr(b).isascii() and (chr(b).isalpha() or chr(b) in "_+=-")
+                 else 0x20 for b in range(256))
+_DIGIT_TO_TOKEN = bytes(0x61 if b == 0x30 else b for b in range(256))
+_last_gates: tuple[Conversation | None, int] = (None, 0)
+
+
+def gates(conversation: Conversation) -> int:
+    """The checks that may find something in the conversation (bits: EMAIL, PHONE ...): each bit
+    is a necessary condition of its check's per-message gate, tested on all the text at once
+    (cached for the conversation being checked)."""
+    global _last_gates
+    if _last_gates[0] is conversation:
+        return _last_gates[1]
+    text = joined(conversation)
+    bits = EMAIL if "@" in text else 0
+    classes = text.encode("utf-8", "ignore").translate(_CLASSES)
+    if b"0" in classes:
+        digits = classes.count(b"0")
+        bits |= (PHONE if digits >= 7 else 0) | (CARD if digits >= 13 else 0)
+        bits |= IP if "." in text or ":" in text else 0
+        classes = classes.translate(_DIGIT_TO_TOKEN)
+    if b"a" * 20 in classes or ("G" in text and "-----BEGIN" in text):
+        bits |= SECRET
+    _last_gates = (conversation, bits)
+    return bits
+
+
 def redact(text: str, spans: list[Span], placeholder: str | Callable[[str], str]) -> str:
     """``text`` with each span replaced by its placeholder (spans may come in any order)."""
     for start, end, label in sorted(spans, reverse=True):
@@ -61,6 +95,8 @@ class Redacting(ConversationCheck):
 
     placeholder: ClassVar[str] = "[REDACTED]"
     what: ClassVar[str] = "personal data"
+    #: The :func:`gates` bit without which :meth:`spans` finds nothing in any message.
+    gate: ClassVar[int] = 0
 
     def spans(self, text: str) -> list[Span]:
         raise NotImplementedError
@@ -68,7 +104,12 @@ class Redacting(ConversationCheck):
     def label(self, text: str, span: Span) -> str:
         return f"'{masked(text[span[0]:span[1]])}'"
 
-    def check(self, conversation: Conversation) -> Iterator[Hit]:
+    def check(self, conversation: Conversation) -> Iterable[Hit]:
+        if not gates(conversation) & self.gate:
+            return ()
+        return list(self._hits(conversation))
+
+    def _hits(self, conversation: Conversation) -> Iterator[Hit]:
         for i, message in enumerate(conversation.messages):
             text = message.text
             found = self.spans(text)
@@ -153,6 +194,7 @@ class EmailAddress(Redacting):
     fix_description = "redact the address to [EMAIL]"
     placeholder = "[EMAIL]"
     what = "an email address"
+    gate = EMAIL
 
     def spans(self, text: str) -> list[Span]:
         return emails(text)
@@ -239,6 +281,7 @@ class PhoneNumber(Redacting):
     fix_description = "redact the number to [PHONE]"
     placeholder = "[PHONE]"
     what = "a phone number"
+    gate = PHONE
 
     def spans(self, text: str) -> list[Span]:
         return phone_numbers(text)
@@ -307,6 +350,7 @@ class CardNumber(Redacting):
     fix_description = "redact the number to [CARD_NUMBER]"
     placeholder = "[CARD_NUMBER]"
     what = "a payment card number"
+    gate = CARD
 
     def spans(self, text: str) -> list[Span]:
         return card_numbers(text)
@@ -395,6 +439,7 @@ class IpAddress(Redacting):
     fix_description = "redact the address to [IP_ADDRESS]"
     placeholder = "[IP_ADDRESS]"
     what = "a public IP address"
+    gate = IP
 
     def spans(self, text: str) -> list[Span]:
         return ip_addresses(text)

@@ -10,16 +10,20 @@ million conversations stay within tens of megabytes.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterator
-from hashlib import blake2b
+from collections import Counter
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 
 from threadsmith.checks.base import DatasetCheck, DatasetHit, EntryRef
-from threadsmith.checks.near_duplicates import answering_turns, listing, where
+from threadsmith.checks.features import features
+from threadsmith.checks.near_duplicates import listing, where
 from threadsmith.checks.profile import CheckContext
 from threadsmith.checks.registry import register
-from threadsmith.model import Conversation, Family, Severity, fingerprint
+from threadsmith.model import Conversation, Family, Severity
+
+#: Items (openers, prompts) gathered before they are counted into a :class:`HeavyHitters` at once.
+BATCH_ITEMS = 65_536
 
 
 class HeavyHitters:
@@ -44,18 +48,64 @@ class HeavyHitters:
         else:
             self.counts = {k: v - 1 for k, v in counts.items() if v > 1}
 
+    def add_counts(self, counts: Iterable[tuple[str, int]]) -> None:
+        """Count many items at once (a mergeable Misra-Gries summary: the same error bound)."""
+        merged = self.counts
+        for item, count in counts:
+            self.total += count
+            merged[item] = merged.get(item, 0) + count
+        if len(merged) > self.size:
+            cut = sorted(merged.values(), reverse=True)[self.size]
+            merged = {k: v - cut for k, v in merged.items() if v > cut}
+        self.counts = merged
+
     def top(self, k: int) -> list[tuple[str, int]]:
         """The ``k`` largest counters, largest first."""
         return sorted(self.counts.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
 
 
+class BatchedCounts:
+    """Items gathered in a list and counted into a :class:`HeavyHitters` a batch at a time
+    (observe() then costs one list extend)."""
+
+    def __init__(self, size: int) -> None:
+        self.heavy = HeavyHitters(size)
+        self.pending: list = []
+
+    def extend(self, items: Iterable) -> None:
+        """Take items; count them when enough are gathered."""
+        self.pending.extend(items)
+        if len(self.pending) >= BATCH_ITEMS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Count the gathered items."""
+        if self.pending:
+            self.heavy.add_counts(Counter(self.pending).items())
+            self.pending = []
+
+    def top(self, k: int) -> list[tuple[str, int]]:
+        """The ``k`` largest counters (after counting what is gathered)."""
+        self.flush()
+        return self.heavy.top(k)
+
+    @property
+    def total(self) -> int:
+        """Items counted so far (after counting what is gathered)."""
+        self.flush()
+        return self.heavy.total
+
+
+def add_indices(target: array, indices: tuple[int, ...]) -> None:
+    """Append increasing message indices to a 16-bit array (the rare larger ones capped)."""
+    if indices and indices[-1] > 0xFFFF:
+        indices = tuple(min(i, 0xFFFF) for i in indices)
+    target.extend(indices)
+
+
 def opener(words: tuple[str, ...], n: int) -> str | None:
     """The first ``n`` words of a turn, or None when the turn is not longer than that."""
     return " ".join(words[:n]) if len(words) > n else None
-
-
-def _stable_hash(text: str) -> int:
-    return int.from_bytes(blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
 
 
 @register
@@ -87,28 +137,27 @@ class OverusedOpener(DatasetCheck):
     def __init__(self, options: dict | None = None, context: CheckContext | None = None) -> None:
         super().__init__(options, context)
         self._hashes = array("q")
-        self._entries = array("I")
         self._messages = array("H")
+        self._counts = array("H")
         self._refs: list[EntryRef] = []
-        self._texts = HeavyHitters(256)
+        self._texts = BatchedCounts(256)
 
-    def summarize(self, conversation: Conversation) -> tuple[tuple[int, str], ...] | None:
-        n = int(self.options["words"])
-        found = tuple((i, o) for i, w in answering_turns(conversation) if (o := opener(w, n)) is not None)
-        return found or None
+    def summarize(self, conversation: Conversation) -> tuple[tuple[int, ...], tuple[str, ...]] | None:
+        indices, texts = features(conversation).openers(int(self.options["words"]))
+        return (indices, texts) if texts else None
 
-    def observe(self, summary: tuple[tuple[int, str], ...], ref: EntryRef) -> None:
-        entry = len(self._refs)
+    def observe(self, summary: tuple[tuple[int, ...], tuple[str, ...]], ref: EntryRef) -> None:
+        indices, texts = summary
         self._refs.append(ref)
-        for index, text in summary:
-            self._hashes.append(hash(text))
-            self._entries.append(entry)
-            self._messages.append(min(index, 0xFFFF))
-            self._texts.add(text)
+        self._counts.append(min(len(texts), 0xFFFF))
+        add_indices(self._messages, indices)
+        self._hashes.extend(map(hash, texts))
+        self._texts.extend(texts)
 
     def finish(self) -> Iterator[DatasetHit]:
         total = len(self._hashes)
         hashes = np.frombuffer(self._hashes, dtype=np.int64)
+        entries = np.repeat(np.arange(len(self._refs)), np.frombuffer(self._counts, dtype=np.uint16))
         floor = max(int(self.options["min_count"]), self.options["min_share"] * total)
         for text, _ in self._texts.top(20):
             mask = hashes == hash(text)
@@ -121,7 +170,7 @@ class OverusedOpener(DatasetCheck):
             yield DatasetHit(None, f"{share} open with '{text}'{listed}")
             rows = np.flatnonzero(mask)[:limit].tolist()
             for row in rows:
-                yield DatasetHit(self._refs[self._entries[row]], f"assistant message {self._messages[row]} opens with "
+                yield DatasetHit(self._refs[int(entries[row])], f"assistant message {self._messages[row]} opens with "
                                  f"'{text}', like {share}", message_index=self._messages[row])
 
 
@@ -155,29 +204,36 @@ class ReusedAssistantTurn(DatasetCheck):
     def __init__(self, options: dict | None = None, context: CheckContext | None = None) -> None:
         super().__init__(options, context)
         self._hashes = array("Q")
-        self._entries = array("I")
         self._messages = array("H")
+        self._counts = array("H")
         self._fingerprints = array("Q")
         self._refs: list[EntryRef] = []
 
-    def summarize(self, conversation: Conversation) -> tuple[int, tuple[tuple[int, int], ...]] | None:
+    def summarize(self, conversation: Conversation) -> tuple[bytes, tuple[int, ...], bytes] | None:
+        f = features(conversation)
         least = int(self.options["min_words"])
-        turns = tuple((i, _stable_hash(" ".join(w))) for i, w in answering_turns(conversation) if len(w) >= least)
-        if not turns:
+        hashes = f.turn_hashes()
+        if all(len(w) >= least for _, w in f.turns):
+            indices = tuple(i for i, _ in f.turns)
+        else:
+            kept = [k for k, (_, w) in enumerate(f.turns) if len(w) >= least]
+            indices = tuple(f.turns[k][0] for k in kept)
+            hashes = b"".join(hashes[8 * k:8 * k + 8] for k in kept)
+        if not indices:
             return None
-        return int.from_bytes(fingerprint(conversation)[:8], "little"), turns
+        return f.fingerprint()[:8], indices, hashes
 
-    def observe(self, summary: tuple[int, tuple[tuple[int, int], ...]], ref: EntryRef) -> None:
-        entry = len(self._refs)
+    def observe(self, summary: tuple[bytes, tuple[int, ...], bytes], ref: EntryRef) -> None:
+        fingerprint, indices, hashes = summary
         self._refs.append(ref)
-        self._fingerprints.append(summary[0])
-        for index, digest in summary[1]:
-            self._hashes.append(digest)
-            self._entries.append(entry)
-            self._messages.append(min(index, 0xFFFF))
+        self._fingerprints.frombytes(fingerprint)
+        self._counts.append(min(len(indices), 0xFFFF))
+        add_indices(self._messages, indices)
+        self._hashes.frombytes(hashes)
 
     def finish(self) -> Iterator[DatasetHit]:
         hashes = np.frombuffer(self._hashes, dtype=np.uint64)
+        self._entries = np.repeat(np.arange(len(self._refs)), np.frombuffer(self._counts, dtype=np.uint16))
         order = np.argsort(hashes, kind="stable")
         ordered = hashes[order]
         starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
@@ -190,7 +246,7 @@ class ReusedAssistantTurn(DatasetCheck):
         conversations: set[int] = set()
         kept: list[int] = []
         for row in rows:
-            entry = self._entries[row]
+            entry = int(self._entries[row])
             fp = self._fingerprints[entry]
             if entry in entries or fp in conversations:
                 continue
@@ -200,7 +256,7 @@ class ReusedAssistantTurn(DatasetCheck):
         if len(kept) < 2:
             return
         first = kept[0]
-        refs = [self._refs[self._entries[r]] for r in kept]
+        refs = [self._refs[int(self._entries[r])] for r in kept]
         first_ref, first_msg = refs[0], self._messages[first]
         for row, ref in zip(kept, refs):
             msg = self._messages[row]

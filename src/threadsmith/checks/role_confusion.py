@@ -8,32 +8,61 @@ imports, and so registers, the ones that judge who is speaking: :mod:`threadsmit
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 from threadsmith.checks import role_swap  # noqa: F401  (registers RC005)
 from threadsmith.checks.base import ConversationCheck, Hit
 from threadsmith.checks.registry import register
-from threadsmith.checks.role_voice import code_spans, excerpt, persona_names
+from threadsmith.checks.role_voice import code_spans, excerpt, marks, persona_names
 from threadsmith.model import Conversation, Family, FixSafety, Message, Severity
 
 # --- speaker labels ------------------------------------------------------------------------
 
-#: A label at the start of a line: ``User:``, ``**Human:**``, ``### Instruction:``, ``{{user}}:``, ``Anna Lee:``.
-_LINE_LABEL = re.compile(
-    r"^[ \t]*(?P<marks>(?:[>*_#]+[ \t]*)?)"
-    r"(?P<label>\{\{(?:user|char)\}\}|<(?:user|char|bot)>|\[(?:user|assistant)\]"
-    r"|[A-Z][\w'’.-]{0,24}(?:[ \t][A-Z][\w'’.-]{0,24}){0,2})"
-    r"[*_]*[ \t]*:(?![/\d])[*_]*",
-    re.MULTILINE,
+_NAME = r"[A-Za-z][\w'’.-]{0,24}(?:[ \t][A-Z][\w'’.-]{0,24}){0,2}"
+_TAG = r"\{\{(?:user|char)\}\}|<(?:user|char|bot)>|\[(?:user|assistant)\]"
+#: A speaker label: ``User:``, ``**Human:**``, ``### Instruction:``, ``{{user}}:``, ``Anna Lee:``, ``[Player]``,
+#: ``<Me>``, ``Guest >>``, ``Keiko -`` (the dash only at a line start).
+_LABEL_BODY = (
+    r"(?P<marks>(?:[>*_#—–]+[ \t]*)?)"
+    rf"(?:[\[<](?P<bracketed>{_NAME})[\]>](?=[ \t]+\S)|(?P<label>{_TAG}|{_NAME})[*_]*[ \t]*"
+    r"(?P<sep>:(?![/\d])|[ \t]+(?:-|–|>>)(?=[ \t])))[*_]*"
 )
+#: A label at the start of the text or of a line (the ``\n`` prefix keeps the search fast).
+_FIRST_LABEL = re.compile(r"[ \t]*" + _LABEL_BODY)
+_LINE_LABEL = re.compile(r"\n[ \t]*" + _LABEL_BODY)
+#: A label inside a line, after the end of a sentence ("... the end. Human: and then?").
+_INLINE_LABEL = re.compile(r"[.!?*\"”’)\]][ \t]+" + _LABEL_BODY)
+#: A placeholder label anywhere in a line ("... - Harry {{user}}: which way?").
+_TAG_LABEL = re.compile(r"(?P<marks>)(?P<bracketed>)(?P<label>\{\{(?:user|char)\}\})[*_]*[ \t]*(?P<sep>:|[ \t]+(?:-|–|>>))")
+#: How far from the end of a turn a label inside a line is looked for (leaks are appended).
+_TAIL = 320
 _SIDE_LABELS = {
     "user": frozenset({"user", "human", "{{user}}", "<user>", "[user]", "prompter"}),
     "assistant": frozenset({"assistant", "ai", "bot", "gpt", "chatgpt", "{{char}}", "<char>", "<bot>", "[assistant]"}),
 }
 #: Labels that count only after ``###`` (Alpaca/Vicuna headers): bare ``Instruction:`` is ordinary prose.
-_HASH_LABELS = {"user": frozenset({"instruction"}), "assistant": frozenset({"response"})}
+_HASH_LABELS = {"user": frozenset({"instruction", "input"}), "assistant": frozenset({"response"})}
+#: Other names a user goes by in chat logs and role-play transcripts; a leak only in the shape of one
+#: (a short trailing exchange), since scripts the turn was asked to write use them too.
+_USER_ROLES = frozenset({
+    "you", "me", "player", "guest", "customer", "visitor", "client", "anon", "anonymous", "q", "question", "reader",
+    "traveler", "traveller", "stranger", "caller", "member", "asker", "viewer", "patron", "adventurer",
+})
+#: Words that head a section or a note, not a speaker ("Note:", "Summary:", "Check: 3 x 5 = 15").
+_SECTIONS = frozenset("""
+note notes nb n.b tip tips hint hints warning caution important summary conclusion answer answers solution result
+results example examples moral lesson source sources reference references ps p.s update edit disclaimer bonus total
+output step check verdict translation definition title subject date time location setting scene ingredients
+instructions directions method serves yield pros cons fact remember reminder key takeaway overall tl;dr tldr
+chorus verse bridge outro intro hook refrain epilogue prologue signed sincerely regards dear from to cc re fyi goal
+objective purpose reason why how what where when who which score rating price cost status level day week phase
+part chapter act option choice question answer breakfast lunch dinner snack dessert starter appetizer main
+""".split())
 _OTHER = {"user": "assistant", "assistant": "user"}
+#: Speech: a pronoun, a greeting or a question or exclamation (what a leaked user line is made of).
+_SPEECH = re.compile(r"[?!]|^\W*\*|\b(?:i|i'm|i'd|i'll|i've|me|my|you|your|you're|we|us|our|ok|okay|yes|no|yeah|hi"
+                     r"|hey|hello|thanks|thank|please|lol|haha|wait|so)\b")
 
 _CUE_WORDS = (r"(?:dialog(?:ue)?s?|conversations?|transcripts?|scripts?|chats?|chat ?logs?|exchanges?|interviews?"
               r"|examples?|samples?)")
@@ -47,37 +76,77 @@ _ASKS_DIALOGUE = re.compile(
 
 
 class Label(NamedTuple):
-    """A speaker label found at the start of a line of a message."""
+    """A speaker label found in a message."""
 
     start: int
     end: int
-    side: str  # "user" or "assistant"
+    side: str  # "user" or "assistant"; for :func:`turn_labels` also "role" (a user role word), "name", ""
     text: str
+    inline: bool = False
 
 
 def _in_spans(position: int, spans: list[tuple[int, int]]) -> bool:
     return any(start <= position < end for start, end in spans)
 
 
+def _side(match: re.Match[str], names: dict[str, frozenset[str]]) -> str:
+    """Who a label names: "user", "assistant" (known labels and persona names), "role" (a user role
+    word), "name" (a capitalized name nobody gave), or "" (a section heading, a lower-case word)."""
+    raw = match.group("label") or match.group("bracketed")
+    key = raw.lower()
+    hashed = "#" in match.group("marks")
+    for side in ("user", "assistant"):
+        if key in _SIDE_LABELS[side] or key in names[side] or (hashed and key in _HASH_LABELS[side]):
+            return side
+    if key in _USER_ROLES:
+        return "role"
+    first = key.split()[0]
+    if not raw[0].isupper() or first in _SECTIONS or first in ("your", "my", "the", "a", "an"):
+        return ""
+    return "name"
+
+
+def _labels(text: str, names: dict[str, frozenset[str]], inline: bool) -> list[Label]:
+    """Labels at line starts (and with ``inline``, inside lines near the end), outside code, by position."""
+    found = []
+    first = _FIRST_LABEL.match(text)
+    matches = ([first] if first else []) + list(_LINE_LABEL.finditer(text)) if "\n" in text else [first] if first else []
+    for match in matches:
+        found.append((match, False))
+    if inline:
+        tail = max(0, len(text) - _TAIL)
+        found += [(m, True) for m in _INLINE_LABEL.finditer(text, tail)]
+        if "{{" in text:
+            seen = {m.start("label") for m, _ in found}
+            found += [(m, True) for m in _TAG_LABEL.finditer(text) if m.start() not in seen]
+    labels = []
+    spans: list[tuple[int, int]] | None = None
+    for match, is_inline in found:
+        side = _side(match, names)
+        if spans is None:
+            spans = code_spans(text)
+        start = match.start("marks")
+        if not _in_spans(start, spans):
+            labels.append(Label(start, match.end(), side, match.group(0).strip(), is_inline))
+    if inline and len(labels) > 1:
+        labels.sort()
+    return labels
+
+
 def line_labels(text: str, names: dict[str, frozenset[str]]) -> list[Label]:
     """Every user-side or assistant-side speaker label at the start of a line, outside code."""
     if ":" not in text:
         return []
-    labels = []
-    spans: list[tuple[int, int]] | None = None
-    for match in _LINE_LABEL.finditer(text):
-        raw = match.group("label")
-        key = raw.lower()
-        hashed = "#" in match.group("marks")
-        side = next((s for s in ("user", "assistant")
-                     if key in _SIDE_LABELS[s] or key in names[s] or (hashed and key in _HASH_LABELS[s])), None)
-        if side is None:
-            continue
-        if spans is None:
-            spans = code_spans(text)
-        if not _in_spans(match.start("label"), spans):
-            labels.append(Label(match.start(), match.end(), side, match.group(0).strip()))
-    return labels
+    return [label for label in _labels(text, names, False) if label.side in _OTHER and not _dash(label)]
+
+
+def _dash(label: Label) -> bool:
+    return not label.text.rstrip("*_").endswith((":", "]", ">"))
+
+
+def turn_labels(text: str, names: dict[str, frozenset[str]]) -> list[Label]:
+    """Labels of every kind in a turn (side "" for headings): at line starts, and after a sentence near its end."""
+    return _labels(text, names, True)
 
 
 def _quotes_a_transcript(conversation: Conversation, index: int, labels: list[Label]) -> bool:
@@ -93,21 +162,49 @@ def _quotes_a_transcript(conversation: Conversation, index: int, labels: list[La
     return both and index > 0 and bool(_ASKS_DIALOGUE.search(conversation.messages[index - 1].text))
 
 
+def _trailing_exchange(text: str, labels: list[Label]) -> Label | None:
+    """The first label of a short exchange appended to a reply that is otherwise unlabelled: one or
+    two labelled lines at the end, the first naming a user role or an unknown name ("Sven: wait,
+    what?"), a lone one holding speech. Scripts, menus and notes ("Dessert: ...") do not qualify."""
+    first = labels[0]
+    if first.side not in ("role", "name") or len(labels) > 2 or (first.inline and first.side == "name"):
+        return None
+    if first.inline and _dash(first) and len(labels) < 2:
+        return None
+    if first.start < len(text) - 2 * _TAIL or len(text[:first.start].split()) < 6:
+        return None
+    said = text[first.end:labels[1].start] if len(labels) == 2 else text[first.end:]
+    if not 0 < len(said.split()) <= 40 or len(text[first.end:].split()) > 80:
+        return None
+    if len(labels) == 2:
+        return first if labels[1].text.lower() != first.text.lower() else None
+    return first if _SPEECH.search(said.lower()) else None
+
+
+def _leak(conversation: Conversation, index: int, names: dict[str, frozenset[str]], kind: str) -> Label | None:
+    """The first label of the other side in a user or assistant turn, when it is a leak."""
+    message = conversation.messages[index]
+    own = message.role
+    labels = turn_labels(message.text, names)
+    if not labels:
+        return None
+    other = next((label for label in labels if label.side == _OTHER[own]
+                  and not (label.inline and label.text.strip("*_#>:- ").lower() == "ai")), None)
+    if other is not None:
+        if kind == "roleplay" or not _quotes_a_transcript(conversation, index, [x for x in labels if x.side in _OTHER]):
+            return other
+        return None
+    return _trailing_exchange(message.text, labels) if own == "assistant" else None
+
+
 def _leaks(conversation: Conversation, kind: str) -> Iterator[tuple[int, Label]]:
     """(message index, first label of the other side) for each user or assistant turn with a leak."""
     names = None
-    for i, message in enumerate(conversation.messages):
-        own = message.role
-        if own not in _OTHER or ":" not in message.text:
-            continue
+    for i in marks(conversation).labels:
         names = names or persona_names(conversation)
-        labels = line_labels(message.text, names)
-        other = next((lab for lab in labels if lab.side == _OTHER[own]), None)
-        if other is None:
-            continue
-        if kind != "roleplay" and _quotes_a_transcript(conversation, i, labels):
-            continue
-        yield i, other
+        label = _leak(conversation, i, names, kind)
+        if label is not None:
+            yield i, label
 
 
 @register
@@ -115,13 +212,18 @@ class TurnLeakage(ConversationCheck):
     """A turn contains the other speaker's label, as if the next turn leaked into it.
 
     What it does:
-        Looks for a speaker label of the other role at the start of a line inside a user or
-        assistant turn: ``User:``, ``Human:``, ``### Instruction:``, ``{{user}}:`` or the user's
-        persona name (a user ``name``, or "the user plays Anna" in the system prompt) inside an
-        assistant turn; ``Assistant:``, ``AI:``, ``{{char}}:`` or the character's name inside a
-        user turn. Ordinary colons (``Note:``, ``Step 1:``, ``3:30``) are not labels, and labels in
-        code are left alone; so are, outside roleplay data, labels in a dialogue the turn
-        introduces ("Here's an example conversation:") or the previous turn asked for.
+        Looks for a speaker label of the other role inside a user or assistant turn, at the
+        start of a line or after a sentence near the end (``User:``, ``**Human:**``, ``[User]``,
+        ``<user>``, ``Human >>``, ``### Instruction:``): ``User``, ``Human``, ``{{user}}`` or the
+        user's persona name (a user ``name``, or "the user plays Anna" in the system prompt)
+        inside an assistant turn; ``Assistant``, ``AI``, ``{{char}}`` or the character's name
+        inside a user turn. An assistant turn that ends with a short exchange in an otherwise
+        unlabelled reply is reported too when the first label is another user word (``Player:``,
+        ``Guest:``, ``Me:``) or an unknown name (``Sven: wait, what?``): two labelled lines, or
+        one holding speech (a pronoun, a greeting, a question). Ordinary colons (``Note:``,
+        ``Step 1:``, ``3:30``), headings, lists and scripts are not leaks, and labels in code are
+        left alone; so are, outside roleplay data, labels in a dialogue the turn introduces
+        ("Here's an example conversation:") or the previous turn asked for.
     Why it matters:
         The model learns to keep writing after its turn should end, inventing the user's next
         message (or the user side learns the assistant's voice): the classic runaway reply.
@@ -138,14 +240,20 @@ class TurnLeakage(ConversationCheck):
     fix_safety = FixSafety.UNSAFE
     fix_description = "cut the turn at the leaked speaker label"
 
-    def check(self, conversation: Conversation) -> Iterator[Hit]:
+    def check(self, conversation: Conversation) -> Iterable[Hit]:
+        return self._hits(conversation) if marks(conversation).labels else ()
+
+    def _hits(self, conversation: Conversation) -> Iterator[Hit]:
         for i, label in _leaks(conversation, self.context.kind):
             role = conversation.messages[i].role
             text = conversation.messages[i].text
-            where = "starts with" if label.start == 0 else "contains"
             quoted = excerpt(text[label.start:])
-            yield Hit(i, f"{role} message {i} {where} the {label.side}'s speaker label: '{quoted}'",
-                      fixable=bool(text[: label.start].strip()))
+            if label.side in _OTHER:
+                where = "starts with" if label.start == 0 else "contains"
+                said = f"{where} the {label.side}'s speaker label"
+            else:
+                said = "ends with what reads like a leaked user turn"
+            yield Hit(i, f"{role} message {i} {said}: '{quoted}'", fixable=bool(text[: label.start].strip()))
 
     def fix(self, conversation: Conversation) -> Conversation:
         messages = list(conversation.messages)
@@ -161,7 +269,7 @@ def _own_prefix(message: Message, names: dict[str, frozenset[str]]) -> Label | N
     if message.role not in _OTHER:
         return None
     text = message.text
-    match = _LINE_LABEL.match(text)
+    match = _FIRST_LABEL.match(text)
     if match is None:
         return None
     labels = line_labels(text[: match.end()], names)
@@ -194,14 +302,17 @@ class OwnLabelPrefix(ConversationCheck):
     fix_safety = FixSafety.SAFE
     fix_description = "remove the speaker label at the start of the turn"
 
-    def check(self, conversation: Conversation) -> Iterator[Hit]:
+    def check(self, conversation: Conversation) -> Iterable[Hit]:
+        return self._hits(conversation) if marks(conversation).prefixes else ()
+
+    def _hits(self, conversation: Conversation) -> Iterator[Hit]:
         names = None
-        for i, message in enumerate(conversation.messages):
-            if message.role in _OTHER and ":" in message.text[:80]:
-                names = names or persona_names(conversation)
-                label = _own_prefix(message, names)
-                if label is not None:
-                    yield Hit(i, f"{message.role} message {i} starts with its own speaker label '{label.text}'")
+        for i in marks(conversation).prefixes:
+            message = conversation.messages[i]
+            names = names or persona_names(conversation)
+            label = _own_prefix(message, names)
+            if label is not None:
+                yield Hit(i, f"{message.role} message {i} starts with its own speaker label '{label.text}'")
 
     def fix(self, conversation: Conversation) -> Conversation:
         names = persona_names(conversation)
@@ -224,25 +335,32 @@ _TOKEN_BODY = (
     r"|<\|[A-Za-z][\w.-]{0,30}\|>|<｜[^｜\n]{1,40}｜>"
     r"|\[/?INST\]|<</?SYS>>|\[/?(?:SYSTEM_PROMPT|AVAILABLE_TOOLS|TOOL_RESULTS)\]|\[TOOL_CALLS\]"
     r"|<end_of_turn>|<bos>|<eos>|</?s>"
+    r"|###[ \t]*(?:Instruction|Input|Response|Human|Assistant):"
 )
 _TOKEN = re.compile(_TOKEN_BODY)
 #: A run of tokens with the spaces around them, as the fix removes it.
 _TOKEN_RUN = re.compile(rf"[ \t]*(?P<first>{_TOKEN_BODY})(?:[ \t]*(?:{_TOKEN_BODY}))*[ \t]*")
 #: ``<s>text</s>`` is HTML strikethrough, not a sequence marker.
 _STRIKE = re.compile(r"<s>(?:(?!\[/?INST\])[^<\n]){1,200}</s>")
-_TOKEN_HINT = re.compile(r"<[|｜/seb<]|\[/?[IAST]")
+_TOKEN_HINT = re.compile(r"<[|｜/seb<]|\[/?[IAST]|###")
 
 
 def _token_skips(text: str) -> list[tuple[int, int]]:
     skip = code_spans(text)
     if "<s>" in text:
         skip += [m.span() for m in _STRIKE.finditer(text)]
+    if "###" in text:  # an Alpaca header at the start of a line is a speaker label (RC001, RC002)
+        at = text.find("###")
+        while at >= 0:
+            if not text[text.rfind("\n", 0, at) + 1:at].strip():
+                skip.append((at, at + 3))
+            at = text.find("###", at + 3)
     return skip
 
 
 def template_tokens(text: str) -> list[re.Match[str]]:
     """Leaked chat-template tokens in a text (not in code, not HTML strikethrough)."""
-    if ("<" not in text and "[" not in text) or not _TOKEN_HINT.search(text):
+    if ("<" not in text and "[" not in text and "###" not in text) or not _TOKEN_HINT.search(text):
         return []
     skip = _token_skips(text)
     return [m for m in _TOKEN.finditer(text) if not _in_spans(m.start(), skip)]
@@ -275,7 +393,8 @@ class TemplateTokenLeak(ConversationCheck):
     What it does:
         Finds tokens such as ``<|im_start|>``, ``<|im_end|>``, ``<|eot_id|>``, ``[INST]``,
         ``<<SYS>>``, ``<start_of_turn>``, ``<end_of_turn>``, ``</s>`` and any ``<|name|>`` token
-        in the text of any message. Tokens in code (backticks) and ``<s>...</s>`` HTML
+        in the text of any message, and Alpaca headers (``### Instruction:``) inside a line (at
+        the start of a line they are speaker labels: RC001, RC002). Tokens in code (backticks) and ``<s>...</s>`` HTML
         strikethrough are left alone.
     Why it matters:
         The template adds these tokens itself; in the content they are tokenized as text or as
@@ -295,8 +414,12 @@ class TemplateTokenLeak(ConversationCheck):
     fix_safety = FixSafety.SAFE
     fix_description = "remove the template tokens"
 
-    def check(self, conversation: Conversation) -> Iterator[Hit]:
-        for i, message in enumerate(conversation.messages):
+    def check(self, conversation: Conversation) -> Iterable[Hit]:
+        return self._hits(conversation) if marks(conversation).tokens else ()
+
+    def _hits(self, conversation: Conversation) -> Iterator[Hit]:
+        for i in marks(conversation).tokens:
+            message = conversation.messages[i]
             found = template_tokens(message.text)
             if found:
                 shown = ", ".join(dict.fromkeys(m.group(0).strip() for m in found[:5]))

@@ -6,13 +6,22 @@ Imported by :mod:`threadsmith.checks.role_confusion`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 from threadsmith.checks.base import ConversationCheck, Hit
 from threadsmith.checks.registry import register
-from threadsmith.checks.role_voice import QUOTED, persona_names
-from threadsmith.checks.text import MessageView, view
+from threadsmith.checks.role_voice import (
+    ANSWER_OPENS,
+    QUOTED,
+    REQUEST_OPENS,
+    TRAILING,
+    has_markdown,
+    marks,
+    may_open,
+    persona_names,
+)
+from threadsmith.checks.text import MessageView, columns, joined, view
 from threadsmith.model import Conversation, Family, Severity
 
 #: How an assistant reply opens.
@@ -23,6 +32,11 @@ _ANSWER_OPENER = re.compile(
 )
 #: "Here's a ...": a weaker sign of an answer (users paste things with "Here is my ...").
 _PRESENTS = re.compile(r"here(?:'s| is| are) (?:a|an|the|some|how|what)\b")
+#: What a role-play instruction asks for after assigning the role ("You are a guide. Describe ...").
+_TASK = (r"(?:(?:briefly|please|now|first|then|in detail) )?(?:analy[sz]e|provide|describe|explain|tell|share|write|give|discuss|evaluate|assess|suggest|recommend"
+         r"|create|compose|list|outline|offer|present|identify|detail|draft|compare|summari[sz]e|answer|respond"
+         r"|reply|help|convince|persuade|introduce|narrate|teach|advise|how|what|why|which|please|imagine"
+         r"|(?:can|could|would|will|do) you)")
 #: How a user request opens.
 _REQUEST_OPENER = re.compile(
     r"(?:(?:hi|hey|hello)[,!. ]+)?(?:"
@@ -34,27 +48,23 @@ _REQUEST_OPENER = re.compile(
     r"|translate (?:this|the)|give me|tell me (?:about|how|why|what)|describe (?:the|a|an|how)"
     r"|how (?:do|can|should) i (?!help|assist|be of)|what(?:'s| is) the best way to|i need (?:help|you to)"
     r"|i want you to|i'd like you to|i'm looking for)\b"
-    r"|(?:imagine|pretend) (?:you are|you're|to be)\b|(?:role-?play|act) as\b"
+    r"|(?:imagine|pretend) (?:you are|you're|to be|yourself)\b|(?:role-?play|role play)\b|act as\b"
+    r"|(?:take on|take|assume|play|step into) the (?:role|persona|part|shoes|perspective) of\b"
     r"|you are an? (?:\w+ ){0,4}?(?:who|with|from|in|at|tasked|specializ\w*|named|living|working|visiting)\b"
+    r"|you(?: are|'re) [^.?!\n]{1,100}?[.,;:]\s+(?:[^.?!\n]{0,120}?[.,]\s+)?" + _TASK + r"\b"
+    r"|as (?:a|an|the) [^?!\n]{1,80}?, " + _TASK + r"\b"
     r")"
 )
+
 #: A task verb opening a turn: a weaker sign of a request (answers open with imperatives too).
 _TASK_OPENER = re.compile(
     r"(?:describe|write|compose|create|list|explain|summari[sz]e|provide|suggest|generate|give|tell|translate"
-    r"|outline|name|discuss|share|offer|take on)\b"
+    r"|outline|name|discuss|share|offer|take on|you(?: are|'re) (?:a|an|the))\b"
 )
 #: The first person of someone telling their own situation (not "I'd suggest", "let me").
 _OWN_WORDS = frozenset({"my", "i'm", "i've", "myself", "mine"})
 _OWN_VERBS = frozenset({"was", "am", "have", "had", "want", "need", "got", "made", "tried", "can't", "don't"})
 _YOU_WORDS = frozenset({"you", "your", "you're", "yourself"})
-
-
-def _has_markdown(folded: str) -> bool:
-    """Lists, headings, code or bold: the layout of an answer."""
-    if "**" in folded or folded.startswith(("- ", "* ", "1. ", "#")):
-        return True
-    return "\n" in folded and ("\n- " in folded or "\n* " in folded or "\n1. " in folded or "\n2. " in folded
-                               or "\n#" in folded or "```" in folded)
 
 
 def _person_balance(words: tuple[str, ...]) -> int:
@@ -64,12 +74,14 @@ def _person_balance(words: tuple[str, ...]) -> int:
     return own - len(head & _YOU_WORDS)
 
 
-def _turn_kind(words: tuple[str, ...], folded: str, expected: str) -> tuple[str | None, int]:
+def _turn_kind(words: tuple[str, ...], folded: str, expected: str, voice: bool = False) -> tuple[str | None, int]:
     """("request" or "answer" when a user or assistant turn clearly reads like one, else None; the margin).
 
     A request must open like one or end with a question; an answer must open like one, be long
     or be laid out (lists, code). ``expected`` is what the turn's role should read like: when the
-    cheap signs already settle that, the dearer ones (layout, person) are skipped.
+    cheap signs already settle that, the dearer ones (layout, person) are skipped. ``voice``: the
+    answers speak in a character's first person and the requests address "you" (role-play
+    instructions), so the person votes the other way round.
     """
     head = folded[:200].lstrip(" \t\n*\"'#>-")
     count = len(words)
@@ -81,18 +93,45 @@ def _turn_kind(words: tuple[str, ...], folded: str, expected: str) -> tuple[str 
     answer += (count >= 60) + ("?" not in folded)
     if expected == "answer" and answer >= 2 and answer > request + 1 and (answer >= 3 or count >= 60 or answers):
         return "answer", 0
-    if expected == "request" and request >= 2 and request > answer + 1:
+    if expected == "request" and request >= 2 and request > answer + 1 + voice:
         return "request", 0
-    layout = _has_markdown(folded)
+    layout = has_markdown(folded)
     answer += layout
     balance = _person_balance(words)
-    # A question about oneself reads like a request; one about "you" like an assistant asking back.
-    request += (balance > 0) - (asks and balance < 0)
-    if request >= 2 and request > answer and (opener or asks):
+    if voice:
+        answer += balance > 0
+        request += balance < 0
+    else:  # a question about oneself reads like a request; one about "you" like an assistant asking back
+        request += (balance > 0) - (asks and balance < 0)
+    if request >= 2 and request > answer and (opener or asks) and not answers:
         return "request", request - answer
-    if answer >= 2 and answer > request and (answer >= 3 or count >= 60 or layout or answers):
+    if answer >= 2 and answer > request and (answer >= 3 or count >= 60 or layout or answers) and opener < 2:
         return "answer", answer - request
     return None, 0
+
+
+def _reads_as_other(role: str, folded: str, words: tuple[str, ...], voice: bool) -> bool:
+    """True when a user or assistant turn reads like the other role (:func:`_turn_kind`); most turns
+    are ruled out first from their first word, length, question marks and layout, at little cost."""
+    if not words:
+        return False
+    if role == "assistant":  # a request opens like one or asks
+        if not may_open(words, REQUEST_OPENS):
+            if "?" not in folded or not folded.rstrip(TRAILING).endswith("?"):
+                return False
+            if len(words) > 40:  # a long turn that asks is a request only when it talks about its asker
+                balance = _person_balance(words)
+                if not (balance < 0 if voice else balance > 0):
+                    return False
+        return _turn_kind(words, folded, "answer", voice)[0] == "request"
+    # an answer needs two signs, and a short one without an answer's opener needs a layout
+    if len(words) < 60 and not ("\n" in folded or folded.startswith(("- ", "* ", "1. ", "#"))):
+        if not may_open(words, ANSWER_OPENS):
+            return False
+        head = folded[:200].lstrip(" \t\n*\"'#>-")
+        if not (_ANSWER_OPENER.match(head) or _PRESENTS.match(head)):
+            return False
+    return _turn_kind(words, folded, "request", voice)[0] == "answer"
 
 
 #: The first word of each *action*, or of each sentence of narration (its subject, most of the time).
@@ -139,25 +178,31 @@ def _narrated(views: tuple[MessageView, ...]) -> bool:
     return any("*" in v.folded or '"' in v.folded for v in views if v.role in ("user", "assistant"))
 
 
+#: A side this many times longer (in words, in all) than the other votes for reading as the answers.
+_LONGER = 1.5
+
+
 def swap_votes(conversation: Conversation, roleplay: bool) -> Votes:
     """Votes on whether the user and assistant roles are swapped.
 
     Roleplay conversations that mark neither narration nor dialogue (plain prose, as in
-    instruction-style roleplay data) are judged like assistant data. There, user turns twice
-    as long as the assistant's (in all) vote against the labels, and the opposite votes for them.
+    instruction-style roleplay data) are judged like assistant data, with the person reversed
+    (the character answers in the first person). There, a user side 1.5 times as long as the
+    assistant's (in all) votes against the labels, and the opposite votes for them.
     """
-    roleplay = roleplay and _narrated(view(conversation))
+    views = view(conversation)
+    narrated = roleplay and _narrated(views)
     names: frozenset[str] = frozenset()
-    if roleplay:
+    if narrated:
         names = frozenset(word for name in persona_names(conversation)["assistant"] for word in name.split())
     swapped: list[int] = []
     normal = strong = named = 0
     words = {"user": 0, "assistant": 0}
-    for i, message in enumerate(view(conversation)):
+    for i, message in enumerate(views):
         role = message.role
         if role not in words:
             continue
-        if roleplay:
+        if narrated:
             person, is_named = _narrative_person(message.folded, names)
             margin = 1
             named += is_named and role == "user" and person == "third"
@@ -165,19 +210,60 @@ def swap_votes(conversation: Conversation, roleplay: bool) -> Votes:
         else:
             words[role] += len(message.words)
             own, other = ("request", "answer") if role == "user" else ("answer", "request")
-            person, margin = _turn_kind(message.words, message.folded, own)
+            person, margin = _turn_kind(message.words, message.folded, own, roleplay)
         if person == other:
             swapped.append(i)
             strong = max(strong, margin)
         elif person == own:
             normal += 1
     against = len(swapped) + (strong >= 3)
-    if not roleplay:
+    if not narrated:
         user_words, reply_words = words["user"], words["assistant"]
-        against += user_words >= 20 and user_words >= 2 * reply_words
-        normal += reply_words >= 20 and reply_words >= 2 * user_words
+        against += user_words >= 20 and user_words >= _LONGER * reply_words
+        normal += reply_words >= 20 and reply_words >= _LONGER * user_words
     roles = {conversation.messages[i].role for i in swapped}
-    return Votes(swapped, normal, against, not roleplay or len(roles) == 2 or named >= 2)
+    return Votes(swapped, normal, against, not narrated or len(roles) == 2 or named >= 2)
+
+
+def may_be_swapped(conversation: Conversation, roleplay: bool) -> bool:
+    """False when no turn can read like the other role, so :func:`swap_votes` would find none swapped.
+
+    In narrated role-play a swap needs a user turn narrated in the third person; elsewhere a
+    user turn that may read like an answer, or an assistant turn that may read like a request.
+    """
+    if roleplay and ("*" in joined(conversation) or '"' in joined(conversation)):
+        roles, _, folded, _ = columns(conversation)
+        marked = [i for i, role in enumerate(roles)
+                  if (role == "user" or role == "assistant") and ("*" in folded[i] or '"' in folded[i])]
+        if marked:  # narrated
+            return _third_person_user(conversation, [i for i in marked if roles[i] == "user"])
+    found = marks(conversation).swap
+    if not found:
+        return False
+    roles, _, folded, words = columns(conversation)
+    return any(_reads_as_other(roles[i], folded[i], words[i], roleplay) for i in found)
+
+
+_NOT_NARRATION = " \t\n.,;:!?-–—()'"
+
+
+def _third_person_user(conversation: Conversation, acted: list[int]) -> bool:
+    """True when one of the marked user turns narrates in the third person."""
+    folded = columns(conversation)[2]
+    names = None
+    for i in acted:
+        text = folded[i]
+        stars = text.count("*")
+        if stars and (text.startswith(("*i ", "*i'", "*my ")) if stars == 2 else
+                      2 * (text.count("*i ") + text.count("*i'") + text.count("*my ")) >= stars):
+            continue  # every *action* opens in the first person
+        if not stars and not "".join(text.split('"')[::2]).strip(_NOT_NARRATION):
+            continue  # all quoted speech, no narration
+        if names is None:
+            names = frozenset(word for name in persona_names(conversation)["assistant"] for word in name.split())
+        if _narrative_person(text, names)[0] == "third":
+            return True
+    return False
 
 
 @register
@@ -210,10 +296,14 @@ class SwappedRoles(ConversationCheck):
     severity = Severity.WARNING
     defaults = {"min_votes": 2, "ratio": 2.0}
 
-    def check(self, conversation: Conversation) -> Iterator[Hit]:
-        if len(conversation.messages) < 2:
-            return
-        votes = swap_votes(conversation, self.context.kind == "roleplay")
+    def check(self, conversation: Conversation) -> Iterable[Hit]:
+        roleplay = self.context.kind == "roleplay"
+        if len(conversation.messages) < 2 or not may_be_swapped(conversation, roleplay):
+            return ()
+        return self._hits(conversation, roleplay)
+
+    def _hits(self, conversation: Conversation, roleplay: bool) -> Iterator[Hit]:
+        votes = swap_votes(conversation, roleplay)
         if not votes.swapped or votes.against < self.options["min_votes"]:
             return
         if votes.against >= self.options["ratio"] * votes.normal and votes.sure:

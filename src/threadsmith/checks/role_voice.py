@@ -7,12 +7,12 @@ Imported by :mod:`threadsmith.checks.role_confusion` (RC001-RC003), which also i
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 from threadsmith.checks.base import ConversationCheck, Hit
 from threadsmith.checks.registry import register
-from threadsmith.checks.text import ACTION, view
+from threadsmith.checks.text import ACTION, columns, joined, view
 from threadsmith.model import Conversation, Family, Severity
 
 # --- shared helpers ------------------------------------------------------------------------
@@ -73,6 +73,135 @@ def persona_names(conversation: Conversation) -> dict[str, frozenset[str]]:
     return names
 
 
+# --- how turns open (RC005's cheap signs, read by :func:`marks`) -----------------------------
+
+def _openings(spec: str) -> dict[str, frozenset[str] | None]:
+    """First word -> the second words an opener may go on with (None: any), from "first:second,second" items."""
+    table: dict[str, frozenset[str] | None] = {}
+    for item in spec.split():
+        first, _, seconds = item.partition(":")
+        table[first] = frozenset(seconds.split(",")) if seconds else None
+    return table
+
+
+#: The first words (and second words) of the request openers of :mod:`threadsmith.checks.role_swap`: a turn
+#: that starts otherwise cannot open like a request.
+REQUEST_OPENS = _openings("""
+hi hey hello can:you could:you would:you will:you please help write explain summarize summarise translate give tell
+describe how:do,can,should what:is what's:the i:need,want i'd:like i'm:looking imagine pretend roleplay role:play
+act:as take:on,the assume:the play:the step:into you:are you're as:a,an,the compose create list provide suggest
+generate outline name discuss share offer
+""")
+#: The same for the answer openers (``_ANSWER_OPENER``, ``_PRESENTS`` in :mod:`threadsmith.checks.role_swap`).
+ANSWER_OPENS = _openings("""
+sure certainly absolutely of:course great:question good:question excellent:question i'd:be i'm:happy,glad,delighted
+i:would,am as:an here:is,are here's
+""")
+
+
+def may_open(words: tuple[str, ...], table: dict[str, frozenset[str] | None]) -> bool:
+    """True when the first words of a turn may start one of the openers of ``table``."""
+    if not words or words[0] not in table:
+        return False
+    seconds = table[words[0]]
+    return seconds is None or (len(words) > 1 and words[1] in seconds)
+
+
+
+def has_markdown(folded: str) -> bool:
+    """Lists, headings, code or bold: the layout of an answer."""
+    if folded.startswith(("- ", "* ", "1. ", "#")) or ("*" in folded and "**" in folded):
+        return True
+    return "\n" in folded and ("\n- " in folded or "\n* " in folded or "\n1. " in folded or "\n2. " in folded
+                               or "\n#" in folded or "```" in folded)
+
+
+#: What may follow a closing question mark ("...?*", '...?"').
+TRAILING = " \t\n*\"')"
+
+
+class Marks:
+    """The messages each RC check needs to read, found once per conversation by cheap character tests.
+
+    A slotted class rather than a named tuple: its fields are read several times per
+    conversation, and slot reads are the cheapest attribute reads there are.
+    """
+
+    __slots__ = ("labels", "prefixes", "tokens", "you", "swap")
+
+    def __init__(self, labels: tuple[int, ...], prefixes: tuple[int, ...], tokens: tuple[int, ...],
+                 you: tuple[int, ...], swap: tuple[int, ...]) -> None:
+        self.labels = labels  # user and assistant turns with a label separator (``:``, ``]``, ``>``, `` - ``)
+        self.prefixes = prefixes  # ... with one near the start
+        self.tokens = tokens  # any message with ``<``, ``[`` or ``#``
+        self.you = you  # assistant turns after the first user turn that mention "you"
+        self.swap = swap  # user turns that may read like an answer, assistant turns like a request
+
+
+_last_marks: tuple[Conversation | None, Marks | None] = (None, None)
+
+
+def marks(conversation: Conversation) -> Marks:
+    """:class:`Marks` of a conversation; cached for the conversation being checked (the RC checks share it).
+
+    The characters labels and tokens need are looked for in all the text at once (most
+    conversations have none); then one pass of cheap tests over the messages' columns. The
+    checks read only the messages listed (most conversations list none for most checks).
+    """
+    global _last_marks
+    if _last_marks[0] is conversation and _last_marks[1] is not None:
+        return _last_marks[1]
+    roles, texts, folded, words = columns(conversation)
+    everything = joined(conversation)
+    tokens: tuple[int, ...] = ()
+    brackets = "[" in everything
+    angles = ">" in everything  # every template token has "]" after "[", or ">", or "###"
+    if brackets or angles or "#" in everything:
+        tokens = tuple(i for i, text in enumerate(texts) if "<" in text or "[" in text or "#" in text)
+    labels: tuple[int, ...] = ()
+    prefixes: tuple[int, ...] = ()
+    if brackets or angles or ":" in everything or "–" in everything or _spaced_dash(everything):
+        labels = tuple(i for i, text in enumerate(texts) if roles[i] in _SIDES and _may_label(text))
+        prefixes = tuple(i for i in labels if ":" in texts[i][:80] or "]" in texts[i][:80] or ">" in texts[i][:80])
+    you, swap = [], []
+    seen_user = False
+    for i, role in enumerate(roles):
+        if role == "user":
+            seen_user = True
+            turn = words[i]  # may read like an answer: long, an answer's opening words, laid out on several lines
+            if turn and (len(turn) >= 60 or (turn[0] in ANSWER_OPENS and may_open(turn, ANSWER_OPENS))
+                         or "\n" in folded[i] or folded[i].startswith(("- ", "* ", "1. ", "#"))):
+                swap.append(i)
+        elif role == "assistant":
+            text = folded[i]
+            if seen_user and "you" in text:
+                you.append(i)
+            turn = words[i]  # may read like a request (a superset: see role_swap)
+            if turn and ((turn[0] in REQUEST_OPENS and may_open(turn, REQUEST_OPENS)) or "?" in text[-6:]):
+                swap.append(i)
+    found = Marks(labels, prefixes, tokens, tuple(you), tuple(swap))
+    _last_marks = (conversation, found)
+    return found
+
+
+_SIDES = frozenset({"user", "assistant"})
+
+
+def _spaced_dash(text: str) -> bool:
+    """True when a hyphen stands between spaces (``Name - text``); found from the hyphens, which are few."""
+    at = text.find("-")
+    while at >= 0:
+        if text[at - 1:at] == " " and text[at + 1:at + 2] == " ":
+            return True
+        at = text.find("-", at + 1)
+    return False
+
+
+def _may_label(text: str) -> bool:
+    """True when a text has a character a speaker label needs: ``:``, ``]``, ``>``, a dash between spaces."""
+    return ":" in text or "]" in text or ">" in text or "–" in text or ("-" in text and " - " in text)
+
+
 def code_spans(text: str) -> list[tuple[int, int]]:
     """Fenced and inline code spans of a text (where labels and tokens are quoted, not leaked)."""
     return [m.span() for m in _CODE.finditer(text)] if "`" in text else []
@@ -102,6 +231,8 @@ _YOU_VERBS = (
     r"|couldn't help but|find yourself|found yourself|wrap your arms|wrapped your arms"
     r"|think|thought|wonder|wondered|remember|remembered|want|wanted|take|took|walk|walked|step|stepped"
     r"|reach|reached|turn|turned|open|opened|pull|pulled|sit|sat|stand|stood|look|looked|stare|stared"
+    r"|tell|told|hand|handed|give|gave|pick|picked|hold|held|run|ran|push|pushed|touch|touched|climb|climbed"
+    r"|kneel|knelt|jump|jumped|cry|cried|wipe|wiped|clutch|clutched|squeeze|squeezed|glance|glanced"
 )
 _BODY = (r"heart|pulse|breath|breathing|cheeks|face|eyes|hands|fingers|knees|legs|mind|stomach|skin|body|throat"
          r"|voice|lips")
@@ -110,14 +241,26 @@ _BODY_VERBS = (
     r"|flush|flushes|flushed|burn|burns|burned|widen|widens|widened|tremble|trembles|trembled|shake|shakes|shook"
     r"|buckle|buckles|buckled|betray|betrays|betrayed|tighten|tightens|tightened|clench|clenches|clenched"
     r"|sinks|sank|tingle|tingles|tingled|ache|aches|ached|heat|heats|heated|go weak|goes weak|went weak"
-    r"|turn red|turns red|turned red|grow warm|grows warm|grew warm|water|waters|watered"
+    r"|turn red|turns red|turned red|grow warm|grows warm|grew warm|water|waters|watered|cracks|cracked"
+    r"|break|breaks|broke|falter|falters|faltered|drop|drops|dropped|stiffen|stiffens|stiffened"
+    r"|comes out|came out|fails|failed|rises|rose|quivers|quivered|wavers|wavered"
 )
 #: "you" deciding or feeling (checked to open a clause), or the user's body reacting ("your heart
 #: races"). The pattern starts with the literal "you", which the regex engine finds fast.
 _GODMOD = re.compile(
-    rf"you(?<![\w']you)(?:\s+{_ADVERB}(?P<does>{_YOU_VERBS})\b|r\s+(?:{_BODY})\s+(?:\w+\s+)?(?:{_BODY_VERBS})\b)"
+    rf"you(?<![\w']you)(?:\s+{_ADVERB}(?P<does>{_YOU_VERBS})\b|r\s+(?:{_BODY})\s+(?:\w+\s+)?(?:{_BODY_VERBS})\b"
+    r"|(?:'re| are| were)\s+(?:suddenly\s+|completely\s+)?(?P<state>overcome|overwhelmed|filled with|struck by"
+    r"|flooded with|consumed by|taken aback|stunned|speechless|mesmeri[sz]ed|captivated|spellbound)\b)"
 )
-_SPINE = re.compile(r"(?:shiver|chill|tingle|jolt)s?\s+(?:\w+\s+){0,2}?(?:up|down)\s+your spine\b")
+#: A sensation running through the user's body ("a chill runs down your spine", "a chill in your chest").
+_SPINE = re.compile(r"(?:shiver|chill|tingle|jolt|warmth|wave of \w+)s?\s+(?:\w+\s+){0,2}?"
+                    r"(?:up|down|in|through|across)\s+your (?:spine|chest|veins|stomach|body)\b")
+_SENSATIONS = ("spine", "chest", "veins", "stomach", "body")
+#: Words that make "you" the subject of a condition, a question or a guess, not of narration.
+_NOT_NARRATION = frozenset({"when", "whenever", "if", "as", "while", "once", "before", "after", "until", "because",
+                            "since", "unless", "perhaps", "maybe", "how", "what", "why", "where", "do", "did", "can",
+                            "could", "would", "will", "should", "that", "so", "though", "although", "let", "i"})
+_FIRST_PERSON = re.compile(r"\b(?:i|i'm|i'd|i'll|i've|me|my|mine|we|us|our)\b")
 _CLAUSE_WORDS = ("and", "then", "but", "so")
 #: Dialogue in double quotes.
 QUOTED = re.compile(r'"[^"\n]*"')
@@ -137,6 +280,10 @@ def _narration(folded: str, roleplay: bool) -> tuple[str | None, str | None]:
         quoted = QUOTED if '"' in folded else _SINGLE_QUOTED
         masked = quoted.sub(lambda m: "." * len(m.group(0)), folded)
         if masked != folded:
+            if "*" in folded:  # an *action* inside quoted speech is narration all the same
+                for m in ACTION.finditer(folded):
+                    if masked[m.start()] == ".":
+                        masked = masked[:m.start()] + m.group(0) + masked[m.end():]
             return masked, None
     unmarked = folded if roleplay else None
     spans = [m.span() for m in ACTION.finditer(folded)] if "*" in folded else []
@@ -158,6 +305,15 @@ def _opens_clause(narration: str, position: int) -> bool:
     return before[-1] in ".!?;:*\n(,\"" or before.split()[-1] in _CLAUSE_WORDS
 
 
+def _opens_sentence(text: str, position: int) -> bool:
+    """True when "you" at ``position`` is the subject of a sentence's main clause: it opens the
+    sentence, or follows a short lead-in ("Slowly, you", "For a moment you"), not a condition
+    ("When you ...") or a question."""
+    start = max(text.rfind(mark, 0, position) for mark in ".!?\n*")
+    lead = text[start + 1:position].strip(" \t\"'(").replace(",", " ").split()
+    return len(lead) <= 4 and not _NOT_NARRATION.intersection(lead)
+
+
 def _sentence(text: str, position: int) -> str:
     start = max((m.end() for m in _BOUNDARY.finditer(text, 0, position)), default=0)
     end = _BOUNDARY.search(text, position)
@@ -174,14 +330,19 @@ def godmod_sentence(text: str, folded: str, roleplay: bool) -> str | None:
         if judged is None:
             continue
         for match in _GODMOD.finditer(judged):
-            if match.group("does") is not None and (strict or not _opens_clause(judged, match.start())):
+            at = match.start()
+            if match.group("does") is not None or match.group("state") is not None:
+                if not (_opens_sentence(judged, at) if strict else _opens_clause(judged, at)
+                        or _opens_sentence(judged, at)):
+                    continue
+            sentence = _sentence(source, at)
+            if sentence.endswith("?") or (strict and _FIRST_PERSON.search(_sentence(judged, at))):
                 continue
-            sentence = _sentence(source, match.start())
-            if not sentence.endswith("?"):
-                return sentence
-        match = _SPINE.search(judged) if "spine" in judged else None
-        if match is not None:
-            return _sentence(source, match.start())
+            return sentence
+        if any(word in judged for word in _SENSATIONS):
+            match = _SPINE.search(judged)
+            if match is not None:
+                return _sentence(source, match.start())
     return None
 
 
@@ -214,13 +375,14 @@ class SpeaksForUser(ConversationCheck):
     family = Family.ROLE_CONFUSION
     severity = Severity.WARNING
 
-    def check(self, conversation: Conversation) -> Iterator[Hit]:
+    def check(self, conversation: Conversation) -> Iterable[Hit]:
+        found = marks(conversation).you
+        return self._hits(conversation, found) if found else ()
+
+    def _hits(self, conversation: Conversation, found: tuple[int, ...]) -> Iterator[Hit]:
         roleplay = self.context.kind == "roleplay"
-        seen_user = False
-        for i, message in enumerate(view(conversation)):
-            if message.role == "user":
-                seen_user = True
-            elif message.role == "assistant" and seen_user:
-                sentence = godmod_sentence(message.text, message.folded, roleplay)
-                if sentence is not None:
-                    yield Hit(i, f"assistant message {i} speaks for the user: '{excerpt(sentence)}'")
+        views = view(conversation)
+        for i in found:
+            sentence = godmod_sentence(views[i].text, views[i].folded, roleplay)
+            if sentence is not None:
+                yield Hit(i, f"assistant message {i} speaks for the user: '{excerpt(sentence)}'")

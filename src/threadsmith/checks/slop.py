@@ -9,14 +9,15 @@ with its overall rate and most frequent phrases.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from operator import itemgetter
 from typing import Any
 
 from threadsmith.checks.base import ConversationCheck, DatasetCheck, DatasetHit, EntryRef, Hit
 from threadsmith.checks.profile import CheckContext
 from threadsmith.checks.registry import register
-from threadsmith.checks.synthetic_noise import present, share_anchors
-from threadsmith.checks.text import WordPhrases, phrase_variants, view
+from threadsmith.checks.synthetic_noise import anywhere, present, replies, share_anchors
+from threadsmith.checks.text import COMMON_WORDS, WordPhrases, phrase_variants
 from threadsmith.model import Conversation, Family, Severity
 
 _PRONOUN = "her|his|my|your|their|our"
@@ -72,7 +73,52 @@ STOCK_PHRASES = WordPhrases([
 ])
 
 
-share_anchors(STOCK_PHRASES.anchors)
+def _needs(variant: tuple[str, ...], anchor: str) -> frozenset[str]:
+    """The words besides the anchor that a variant cannot match without: its uncommon ones, or
+    failing those its words of four letters or more."""
+    others = [w for w in variant if w != anchor]
+    return frozenset([w for w in others if w not in COMMON_WORDS] or [w for w in others if len(w) >= 4])
+
+
+def _requirements(table: WordPhrases) -> dict[str, tuple[frozenset[str], ...] | None]:
+    """For each anchor, the word sets one of which a message must hold for any of its variants to
+    match (None: the anchor alone may match). The shared scan finds these words too, so a common
+    anchor ("old" of "as old as time") costs nothing in a message without its partners."""
+    out: dict[str, tuple[frozenset[str], ...] | None] = {}
+    for anchor, variants in table.variants_by_anchor().items():
+        needs = {_needs(variant, anchor) for variant in variants}
+        out[anchor] = None if frozenset() in needs else tuple(n for n in needs if not any(m < n for m in needs))
+    return out
+
+
+_REQUIREMENTS = _requirements(STOCK_PHRASES)
+
+
+def _by_pivot(requirements: dict[str, tuple[frozenset[str], ...] | None]) -> dict[str, list[tuple[str, frozenset[str]]]]:
+    """(anchor, word set) pairs indexed by a pivot: the rarest-looking of the anchor and the set."""
+    out: dict[str, list[tuple[str, frozenset[str]]]] = {}
+    for anchor, needs in requirements.items():
+        for need in needs or ():
+            pivot = max(sorted(need | {anchor}), key=lambda w: (w not in COMMON_WORDS, len(w)))
+            out.setdefault(pivot, []).append((anchor, need))
+    return out
+
+
+#: Anchors that may match alone, and the others' word sets by pivot.
+_LONE = frozenset(anchor for anchor, needs in _REQUIREMENTS.items() if needs is None)
+_PIVOTS = _by_pivot(_REQUIREMENTS)
+_PIVOT_WORDS = frozenset(_PIVOTS)
+share_anchors(STOCK_PHRASES.anchors.union(*(need for needs in _REQUIREMENTS.values() for need in needs or ())))
+
+
+def _candidates(found: frozenset[str]) -> frozenset[str]:
+    """The stock-phrase anchors among scanned words (of a message, or of a whole conversation)
+    whose partner words are there too: only their variants can match."""
+    lone = _LONE.intersection(found)
+    pivots = _PIVOT_WORDS.intersection(found)
+    if not pivots:
+        return lone
+    return lone.union([anchor for pivot in pivots for anchor, need in _PIVOTS[pivot] if anchor in found and need <= found])
 
 
 #: A single word ("tapestry") is weaker evidence than a stock phrase ("time seemed to stand still").
@@ -86,6 +132,7 @@ def phrase_label(pattern_id: int) -> str:
     return " ".join(s.replace("_", " ") for s in slots if s)
 
 
+_WORDS = itemgetter(3)  # MessageView.words
 _last: tuple[Conversation | None, tuple[int, tuple[int, ...], int | None]] = (None, (0, (), None))
 
 
@@ -105,16 +152,19 @@ def stock_phrase_hits(conversation: Conversation) -> tuple[int, tuple[int, ...],
     global _last
     if _last[0] is conversation:
         return _last[1]
-    total, hits, busiest, most = 0, [], None, 0
-    views = view(conversation)
-    for i, anchors in enumerate(present(conversation)):
-        if views[i].role != "assistant":
-            continue
-        total += len(views[i].words)
-        found = _without_overlaps(STOCK_PHRASES.find(views[i].words, anchors)) if anchors else []
-        hits += found
-        if len(found) > most:
-            busiest, most = i, len(found)
+    indexes, views = replies(conversation)
+    total = sum(map(len, map(_WORDS, views)))
+    hits: list[int] = []
+    busiest, most = None, 0
+    possible = _candidates(anywhere(conversation))  # what one message may match, it needs in the conversation
+    if possible:
+        found_in = present(conversation)
+        for i, v in zip(indexes, views):
+            if not possible.isdisjoint(found_in[i]):
+                matched = _without_overlaps(STOCK_PHRASES.find(v.words, _candidates(found_in[i])))
+                hits += matched
+                if len(matched) > most:
+                    busiest, most = i, len(matched)
     result = (total, tuple(hits), busiest)
     _last = (conversation, result)
     return result
@@ -152,18 +202,20 @@ class StockPhrases(ConversationCheck):
     severity = Severity.INFO
     defaults = {"min_hits": 3, "max_rate": 8.0}
 
-    def check(self, conversation: Conversation) -> Iterator[Hit]:
+    def check(self, conversation: Conversation) -> Iterable[Hit]:
         total, hits, busiest = stock_phrase_hits(conversation)
+        if not hits:
+            return ()
         score = sum(WEIGHTS[p] for p in hits)
         if score < self.options["min_hits"] or not total:
-            return
+            return ()
         rate = 1000 * score / total
-        if rate >= self.options["max_rate"]:
-            where = f"assistant message {busiest} (and the other replies) use"
-            if sum(1 for v in view(conversation) if v.role == "assistant") == 1:
-                where = f"assistant message {busiest} uses"
-            yield Hit(busiest, f"{where} {len(hits)} stock phrases ({rate:.0f} per 1,000 words): "
-                               f"{_top(Counter(hits), 4)}")
+        if rate < self.options["max_rate"]:
+            return ()
+        where = f"assistant message {busiest} (and the other replies) use"
+        if len(replies(conversation)[0]) == 1:
+            where = f"assistant message {busiest} uses"
+        return [Hit(busiest, f"{where} {len(hits)} stock phrases ({rate:.0f} per 1,000 words): {_top(Counter(hits), 4)}")]
 
 
 @register
@@ -197,17 +249,20 @@ class DatasetStockPhrases(DatasetCheck):
         self._words = self._entries = self._with_hits = 0
         self._counts: Counter[int] = Counter()
 
-    def summarize(self, conversation: Conversation) -> tuple[int, tuple[int, ...]]:
+    def summarize(self, conversation: Conversation) -> int | tuple[int, tuple[int, ...]]:
+        """The entry's assistant words, with the stock-phrase ids it uses when there are any."""
         total, hits, _ = stock_phrase_hits(conversation)
-        return total, hits
+        return (total, hits) if hits else total
 
-    def observe(self, summary: tuple[int, tuple[int, ...]], ref: EntryRef) -> None:
+    def observe(self, summary: int | tuple[int, tuple[int, ...]], ref: EntryRef) -> None:
+        self._entries += 1
+        if summary.__class__ is int:
+            self._words += summary
+            return
         total, hits = summary
         self._words += total
-        self._entries += 1
-        if hits:
-            self._with_hits += 1
-            self._counts.update(hits)
+        self._with_hits += 1
+        self._counts.update(hits)
 
     def finish(self) -> Iterator[DatasetHit]:
         hits = sum(self._counts.values())

@@ -4,19 +4,22 @@ Truncated replies and loops are in :mod:`threadsmith.checks.generations`, placeh
 scrape artifacts in :mod:`threadsmith.checks.artifacts`, stock phrases in
 :mod:`threadsmith.checks.slop` (same family). Phrases are matched on the words of
 :func:`~threadsmith.checks.text.view` through anchor words (:class:`WordPhrases`): one set
-intersection per assistant message, cached for the conversation being checked.
+intersection per message (:func:`present`), cached for the conversation being checked, and a
+check whose anchors occur nowhere in the conversation (:func:`anywhere`) stops there.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from itertools import compress
+from operator import itemgetter
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, ClassVar
 
 from threadsmith.checks.base import Check, ConversationCheck, Hit
 from threadsmith.checks.profile import CheckContext
 from threadsmith.checks.registry import register
-from threadsmith.checks.text import WordPhrases, view
+from threadsmith.checks.text import MessageView, WordPhrases, view
 from threadsmith.model import Conversation, Family, Severity
 
 
@@ -102,9 +105,18 @@ _POINTED = {"help": (("with", "that"), ("with", "this")), "assist": (("with", "t
 _DEMONSTRATIVES = (("that",), ("this",))
 _SORRY = frozenset({"sorry", "apologize", "apologise", "apologies", "unfortunately", "afraid", "regret"})
 _EMPTY: frozenset[str] = frozenset()
+_WORDS = itemgetter(3)  # MessageView.words
 _anchor_sets: list[frozenset[str]] = []
 _anchors: frozenset[str] = frozenset()
-_last_scan: tuple[Conversation | None, tuple[frozenset[str], ...]] = (None, ())
+
+
+#: (conversation, the shared anchor words of each message, all of them, the indexes of the
+#: assistant messages, their views): computed once per conversation by :func:`_scan`.
+_Scan = tuple[Conversation | None, tuple[frozenset[str], ...], frozenset[str], tuple[int, ...], tuple[MessageView, ...]]
+_NO_SCAN: _Scan = (None, (), _EMPTY, (), ())
+_last_scan = _NO_SCAN
+_ROLE = itemgetter(0)  # MessageView.role
+_IS_ASSISTANT = "assistant".__eq__
 
 
 def share_anchors(anchors: frozenset[str]) -> None:
@@ -112,18 +124,36 @@ def share_anchors(anchors: frozenset[str]) -> None:
     global _anchors, _last_scan
     _anchor_sets.append(anchors)
     _anchors = frozenset().union(*_anchor_sets)
-    _last_scan = (None, ())
+    _last_scan = _NO_SCAN
+
+
+def _scan(conversation: Conversation) -> _Scan:
+    global _last_scan
+    if _last_scan[0] is not conversation:
+        views = view(conversation)
+        mask = tuple(map(_IS_ASSISTANT, map(_ROLE, views)))  # C-level loops only
+        found = tuple(map(_anchors.intersection, map(_WORDS, views)))
+        _last_scan = (conversation, found, _EMPTY.union(*found), tuple(compress(range(len(views)), mask)),
+                      tuple(compress(views, mask)))
+    return _last_scan
 
 
 def present(conversation: Conversation) -> tuple[frozenset[str], ...]:
-    """The shared anchor words found in each assistant message (empty for other roles): one
-    set intersection per reply serves every phrase check of the family (cached per conversation)."""
-    global _last_scan
-    if _last_scan[0] is conversation:
-        return _last_scan[1]
-    found = tuple(_anchors.intersection(v.words) if v.role == "assistant" else _EMPTY for v in view(conversation))
-    _last_scan = (conversation, found)
-    return found
+    """The shared anchor words found in each message (every role): one set intersection per
+    message serves every phrase check of the family (cached per conversation)."""
+    return _scan(conversation)[1]
+
+
+def anywhere(conversation: Conversation) -> frozenset[str]:
+    """Every shared anchor word found in the conversation: a check whose words are not there
+    has nothing to look for in any message."""
+    return _scan(conversation)[2]
+
+
+def replies(conversation: Conversation) -> tuple[tuple[int, ...], tuple[MessageView, ...]]:
+    """The indexes and the views of the assistant messages (cached per conversation)."""
+    scan = _scan(conversation)
+    return scan[3], scan[4]
 
 
 share_anchors(_AI_SELF.anchors | _AI_VENDOR.anchors | _REFUSAL_HEADS.anchors | _REFUSAL_PHRASES.anchors
@@ -192,12 +222,18 @@ class AiDisclaimer(KindSeverity, ConversationCheck):
     severity = Severity.WARNING
     severity_by_kind = {"roleplay": Severity.ERROR}
 
-    def check(self, conversation: Conversation) -> Iterator[Hit]:
+    def check(self, conversation: Conversation) -> Iterable[Hit]:
+        if _DISCLAIMER_ANCHORS.isdisjoint(anywhere(conversation)):
+            return ()
+        return list(self._hits(conversation))
+
+    def _hits(self, conversation: Conversation) -> Iterator[Hit]:
         cast: bool | None = None
+        views = view(conversation)
         for i, found in enumerate(present(conversation)):
-            if found.isdisjoint(_DISCLAIMER_ANCHORS):
+            if found.isdisjoint(_DISCLAIMER_ANCHORS) or views[i].role != "assistant":
                 continue
-            tokens = view(conversation)[i].words
+            tokens = views[i].words
             matches = _AI_VENDOR.find(tokens, found)
             if not matches and _AI_SELF.find(tokens, found):
                 cast = _casts_ai(conversation) if cast is None else cast
@@ -236,12 +272,18 @@ class Refusal(KindSeverity, ConversationCheck):
     severity = Severity.WARNING
     severity_by_kind = {"roleplay": Severity.ERROR, "assistant": Severity.INFO}
 
-    def check(self, conversation: Conversation) -> Iterator[Hit]:
+    def check(self, conversation: Conversation) -> Iterable[Hit]:
+        if _REFUSAL_ANCHORS.isdisjoint(anywhere(conversation)):
+            return ()
+        return list(self._hits(conversation))
+
+    def _hits(self, conversation: Conversation) -> Iterator[Hit]:
         strict = self.context.kind == "roleplay"
+        views = view(conversation)
         for i, found in enumerate(present(conversation)):
-            if found.isdisjoint(_REFUSAL_ANCHORS):
+            if found.isdisjoint(_REFUSAL_ANCHORS) or views[i].role != "assistant":
                 continue
-            tokens = view(conversation)[i].words
+            tokens = views[i].words
             span = _refusal(tokens, found, strict)
             if span is not None:
                 yield Hit(i, f"assistant message {i} is a refusal: '{quote(' '.join(tokens[span[0]:span[1]]))}'")

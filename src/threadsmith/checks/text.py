@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from operator import itemgetter
 from typing import NamedTuple
 
 from threadsmith.model import Conversation
@@ -257,3 +258,47 @@ class WordPhrases:
                 seen.add((pattern_id, start))
                 out.append((pattern_id, start, start - negative_length))
         return sorted(out, key=lambda hit: (hit[1], hit[0]))
+
+    def variants_by_anchor(self) -> dict[str, list[tuple[str, ...]]]:
+        """Every variant, grouped by its anchor (for callers that add a cheaper pre-filter)."""
+        return {anchor: [v for group in by_before.values() for _, _, v in group]
+                for anchor, by_before in self._index.items()}
+
+
+# --- Whole-conversation text ----------------------------------------------------------------
+# One `in` test on all of a conversation's text rules a rare character out for every message
+# at once ("@", "{", "&" ...): checks gate on it before looking at messages one by one.
+
+_last_joined: tuple[Conversation | None, str] = (None, "")
+_TEXT = itemgetter(1)  # MessageView.text
+
+
+def joined(conversation: Conversation) -> str:
+    """The text of every message, joined by newlines; cached for the conversation being checked."""
+    global _last_joined
+    if _last_joined[0] is conversation:
+        return _last_joined[1]
+    text = "\n".join(map(_TEXT, view(conversation)))
+    _last_joined = (conversation, text)
+    return text
+
+
+# --- Columns ---------------------------------------------------------------------------------
+# Reading a field of a MessageView costs a descriptor call; a check that loops over messages
+# reading two or three fields pays that per message. columns() transposes the views once (in C),
+# so checks loop over plain tuples: ``roles, texts, folded, words = columns(conversation)``.
+
+Columns = tuple  # (roles, texts, folded, words): one tuple per MessageView field, in message order
+
+_last_columns: tuple[Conversation | None, tuple] = (None, ((), (), (), ()))
+
+
+def columns(conversation: Conversation) -> tuple:
+    """:func:`view` as columns ``(roles, texts, folded, words)``; cached for the conversation being checked."""
+    global _last_columns
+    if _last_columns[0] is conversation:
+        return _last_columns[1]
+    views = view(conversation)
+    found = tuple(zip(*views)) if views else ((), (), (), ())
+    _last_columns = (conversation, found)
+    return found

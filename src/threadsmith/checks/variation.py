@@ -13,16 +13,15 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Iterator
-from hashlib import blake2b
 
 import numpy as np
 
 from threadsmith.checks.base import DatasetCheck, DatasetHit, EntryRef
-from threadsmith.checks.near_duplicates import SignatureStore, answering_turns, cluster, reply_words, signature
+from threadsmith.checks.features import END, START, features
+from threadsmith.checks.near_duplicates import SignatureStore, cluster
 from threadsmith.checks.profile import CheckContext
 from threadsmith.checks.registry import register
-from threadsmith.checks.repetition import HeavyHitters, opener
-from threadsmith.checks.text import view
+from threadsmith.checks.repetition import BatchedCounts
 from threadsmith.model import Conversation, Family, Severity
 
 #: Words of one conversation that the lexical-diversity sample keeps, and sampled words measured.
@@ -85,7 +84,8 @@ class LowLexicalDiversity(DatasetCheck):
         self._random = random.Random(20_240_611)
 
     def summarize(self, conversation: Conversation) -> str | None:
-        return " ".join(reply_words(conversation)[:SAMPLE_WORDS]) or None
+        f = features(conversation)
+        return f.text() if f.prefix else None
 
     def observe(self, summary: str, ref: EntryRef) -> None:
         self._seen += 1
@@ -98,7 +98,7 @@ class LowLexicalDiversity(DatasetCheck):
                 self._sample[slot] = summary
 
     def finish(self) -> Iterator[DatasetHit]:
-        tokens = " ".join(self._sample).split()[:MEASURED_WORDS]
+        tokens = [w for text in self._sample for w in _sample_words(text)][:MEASURED_WORDS]
         if self._seen < self.options["min_entries"] or len(tokens) < self.options["min_words"]:
             return
         ratio = mattr(tokens, 50)
@@ -107,6 +107,11 @@ class LowLexicalDiversity(DatasetCheck):
             yield DatasetHit(None, f"assistant replies have low lexical diversity: MATTR {ratio:.2f} "
                                    f"(varied text: about 0.7), distinct word pairs {pairs:.0%} "
                                    f"(over {len(tokens):,} words of {len(self._sample):,} sampled conversations)")
+
+
+def _sample_words(text: str) -> list[str]:
+    """The first words of a conversation's reply stream (markers left out)."""
+    return [w for w in text.split(None, 3 * SAMPLE_WORDS)[: 3 * SAMPLE_WORDS] if w != START and w != END][:SAMPLE_WORDS]
 
 
 @register
@@ -137,18 +142,15 @@ class OpenerConcentration(DatasetCheck):
 
     def __init__(self, options: dict | None = None, context: CheckContext | None = None) -> None:
         super().__init__(options, context)
-        self._openers = HeavyHitters(512)
+        self._openers = BatchedCounts(512)
         self._entries = 0
 
     def summarize(self, conversation: Conversation) -> tuple[str, ...] | None:
-        n = int(self.options["words"])
-        found = tuple(o for _, w in answering_turns(conversation) if (o := opener(w, n)) is not None)
-        return found or None
+        return features(conversation).openers(int(self.options["words"]))[1] or None
 
     def observe(self, summary: tuple[str, ...], ref: EntryRef) -> None:
         self._entries += 1
-        for text in summary:
-            self._openers.add(text)
+        self._openers.extend(summary)
 
     def finish(self) -> Iterator[DatasetHit]:
         total = self._openers.total
@@ -190,32 +192,31 @@ class SystemPromptConcentration(DatasetCheck):
 
     def __init__(self, options: dict | None = None, context: CheckContext | None = None) -> None:
         super().__init__(options, context)
-        self._prompts = HeavyHitters(64)
+        self._prompts = BatchedCounts(64)
         self._excerpts: dict[bytes, str] = {}
+        self._pending: dict[bytes, str] = {}
 
     def summarize(self, conversation: Conversation) -> tuple[bytes, str]:
-        system = [v for v in view(conversation) if v.role == "system"]
-        if not system:
-            return b"", ""
-        words = " ".join(w for v in system for w in v.words)
-        return blake2b(words.encode("utf-8", "surrogatepass"), digest_size=8).digest(), system[0].text[:60]
+        return features(conversation).system()
 
     def observe(self, summary: tuple[bytes, str], ref: EntryRef) -> None:
         key, excerpt = summary
-        self._prompts.add(key)  # type: ignore[arg-type]
-        if key in self._prompts.counts:
-            self._excerpts.setdefault(key, excerpt)
-        if len(self._excerpts) > 4 * self._prompts.size:
-            self._excerpts = {k: v for k, v in self._excerpts.items() if k in self._prompts.counts}
+        self._prompts.extend((key,))
+        self._pending.setdefault(key, excerpt)
+        if not self._prompts.pending:  # just counted: keep the excerpts of the prompts still counted
+            kept = self._prompts.heavy.counts
+            self._excerpts = {k: v for k, v in {**self._pending, **self._excerpts}.items() if k in kept}
+            self._pending = {}
 
     def finish(self) -> Iterator[DatasetHit]:
         total = self._prompts.total
         if self.context.kind == "roleplay" or total < self.options["min_entries"]:
             return
         key, count = self._prompts.top(1)[0]
+        excerpt = self._excerpts.get(key) or self._pending.get(key, "")
         if key and count / total >= self.options["max_share"]:
             yield DatasetHit(None, f"{count / total:.0%} of the conversations ({count:,} of {total:,}) share one "
-                                   f"system prompt: '{self._excerpts.get(key, '')}'")
+                                   f"system prompt: '{excerpt}'")
 
 
 @register
@@ -250,14 +251,17 @@ class UniformReplyLength(DatasetCheck):
         self._sum = 0.0
         self._squares = 0.0
 
-    def summarize(self, conversation: Conversation) -> tuple[int, ...] | None:
-        return tuple(len(w) for _, w in answering_turns(conversation)) or None
+    def summarize(self, conversation: Conversation) -> tuple[int, int, int] | None:
+        lengths = [len(w) for _, w in features(conversation).turns]
+        if not lengths:
+            return None
+        return len(lengths), sum(lengths), sum(n * n for n in lengths)
 
-    def observe(self, summary: tuple[int, ...], ref: EntryRef) -> None:
+    def observe(self, summary: tuple[int, int, int], ref: EntryRef) -> None:
         self._entries += 1
-        self._n += len(summary)
-        self._sum += sum(summary)
-        self._squares += sum(x * x for x in summary)
+        self._n += summary[0]
+        self._sum += summary[1]
+        self._squares += summary[2]
 
     def finish(self) -> Iterator[DatasetHit]:
         if self._entries < self.options["min_entries"] or not self._sum:
@@ -297,10 +301,10 @@ class NearDuplicateMass(DatasetCheck):
 
     def __init__(self, options: dict | None = None, context: CheckContext | None = None) -> None:
         super().__init__(options, context)
-        self._store = SignatureStore(slots=32)
+        self._store = SignatureStore(slots=32, keep_refs=False)
 
     def summarize(self, conversation: Conversation) -> bytes | None:
-        return signature(conversation)
+        return features(conversation).signature()
 
     def observe(self, summary: bytes, ref: EntryRef) -> None:
         self._store.add(summary, ref)
