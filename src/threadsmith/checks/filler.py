@@ -80,12 +80,11 @@ def turns(conversation: Conversation) -> Turns:
         if role != "assistant" or not words[i]:
             continue
         turn = words[i]
-        if turn[0] in OPENER_WORDS:
-            seconds = OPENER_WORDS[turn[0]]
-            if seconds is None or (len(turn) > 1 and turn[1] in seconds):
-                openers.append(i)
-        if _may_sign_off(turn):
-            sign_offs.append(i)
+        seconds = OPENER_WORDS.get(turn[0], False)
+        if seconds is None or (seconds and len(turn) > 1 and turn[1] in seconds):
+            openers.append(i)
+        if not _SIGN_OFF_KEYS.isdisjoint(turn[-8:]) or (turn[-1] in _DAY_WORDS and _may_sign_off(turn)):
+            sign_offs.append(i)  # _may_sign_off(turn), the common case inline
         if "\n" in texts[i]:
             paragraphs.append(i)
     found = Turns(tuple(sign_offs), tuple(openers), tuple(paragraphs))
@@ -137,17 +136,22 @@ fantastic cheers weekend night coding below above answer answers
 """.split())
 #: A sentence that holds a key word of a sign-off, or ends like "Have a great day", may be one.
 _SIGN_OFF_KEYS = frozenset("""hope know free hesitate else questions help here luck enjoy thanks thank expand
-elaborate reach clears coding cooking baking reading writing learning gardening travels""".split())
+elaborate continue details reach clears coding cooking baking reading writing learning gardening travels""".split())
 _DAY_WORDS = frozenset({"day", "one", "evening", "weekend", "night"})
+#: What comes before a day word in a wish ("have a great day", "good night").
+_PLEASANT = frozenset({"great", "good", "nice", "wonderful", "lovely", "fantastic", "fun", "beautiful", "relaxing",
+                       "safe", "happy", "blessed", "productive", "awesome", "brilliant", "amazing", "restful"})
 #: Where one sentence ends and the next starts, whatever the case of the next ("... it. i hope ...").
 _SENTENCE_BREAK = re.compile(r"[.!?…][.!?…]*[\"'”’)\]*]*\s+|\n\s*")
 
 
 def _may_sign_off(words: tuple[str, ...], window: int = 2) -> bool:
     """Cheap test on a turn's words (see :func:`threadsmith.checks.text.view`) before the search: a key
-    word among the last six words per sentence of the window (sign-offs are short)."""
-    tail = words[-6 * window:]
-    return bool(tail) and (tail[-1] in _DAY_WORDS or not _SIGN_OFF_KEYS.isdisjoint(tail))
+    word among the last four words per sentence of the window (sign-offs are short, and end a reply)."""
+    tail = words[-4 * window:]
+    if len(tail) > 1 and tail[-1] in _DAY_WORDS and tail[-2] in _PLEASANT:
+        return True
+    return not _SIGN_OFF_KEYS.isdisjoint(tail)
 
 
 def _extra_words(folded: str, spare: re.Match[str] | None = None) -> int:
@@ -326,6 +330,21 @@ def _stem_set(folded: str) -> set[str]:
 _BULLETS = frozenset({"- ", "* ", "• ", "+ "})
 
 
+def _prose_starts(text: str) -> int:
+    """How many paragraphs (after blank lines) start otherwise than with a bullet: a quick upper bound
+    of the prose paragraphs :func:`unrelated_paragraphs` judges."""
+    count = 0
+    blank = True
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if not stripped:
+            blank = True
+        elif blank:
+            blank = False
+            count += stripped[:2] not in _BULLETS
+    return count
+
+
 def _judged(paragraph: str, min_words: int) -> float:
     """The overlap factor a paragraph is judged with (3 for an announced digression), 0 for prose that
     is not judged (a pronoun ties it to the text before), or -1 for what is not prose: short
@@ -373,7 +392,10 @@ def unrelated_paragraphs(views: tuple[MessageView, ...], index: int, min_words: 
     one before by a connective ("If ...", "But ...") or by the same first-person voice as the
     rest of the reply (a story told by its narrator) must share nothing at all.
     """
-    paragraphs = _paragraphs(views[index].text)
+    text = views[index].text
+    if _prose_starts(text) < min_paragraphs:
+        return []
+    paragraphs = _paragraphs(text)
     if len(paragraphs) < min_paragraphs:
         return []
     if sum(1 for p in paragraphs if len(p) >= 20 and p.lstrip()[:2] not in _BULLETS) < min_paragraphs:
@@ -447,15 +469,24 @@ class UnrelatedParagraph(ConversationCheck):
         if not found_turns:
             return
         opts = self.options
+        min_paragraphs = int(opts["min_paragraphs"])
+        texts = columns(conversation)[1]
         views = view(conversation)
         for i in found_turns:
+            if _prose_starts(texts[i]) < min_paragraphs:
+                continue
             found = unrelated_paragraphs(views, i, int(opts["min_words"]), float(opts["max_overlap"]),
                                          int(opts["min_paragraphs"]))
             if found:
                 yield i, found
 
     def check(self, conversation: Conversation) -> Iterable[Hit]:
-        return self._hits(conversation) if turns(conversation).paragraphs else ()
+        found = turns(conversation).paragraphs
+        if not found:
+            return ()
+        texts = columns(conversation)[1]
+        least = int(self.options["min_paragraphs"])
+        return self._hits(conversation) if any(_prose_starts(texts[i]) >= least for i in found) else ()
 
     def _hits(self, conversation: Conversation) -> Iterator[Hit]:
         for i, found in self._found(conversation):

@@ -196,7 +196,7 @@ class NearDuplicate(DatasetCheck):
     name = "near-duplicate"
     family = Family.REPETITION
     severity = Severity.WARNING
-    defaults = {"threshold": 0.8, "min_words": 10}
+    defaults = {"threshold": 0.6, "min_words": 10}
 
     def __init__(self, options: dict | None = None, context: CheckContext | None = None) -> None:
         super().__init__(options, context)

@@ -37,8 +37,9 @@ _MARKERS = (START, END)
 class _Tracker:
     """Bucketed phrase counts, plus the text and carriers of the phrases that became common."""
 
-    def __init__(self, n: int, track_share: float, max_listed: int) -> None:
+    def __init__(self, n: int, track_share: float, max_listed: int, least: int = 8) -> None:
         self.n = n
+        self.least = least
         self.track_share = track_share
         self.max_listed = max_listed
         self.counts = np.zeros(1 << _BITS, dtype=np.int64)
@@ -55,7 +56,7 @@ class _Tracker:
             return
         buckets = (grams >> _SHIFT).astype(np.intp)
         self.counts += np.bincount(buckets, minlength=1 << _BITS)
-        floor = max(2.0, self.track_share * self.seen)
+        floor = max(2.0, self.least, self.track_share * self.seen)
         hot = np.flatnonzero(self.counts[buckets] >= floor)
         hot = hot[grams[hot] != 0]
         if not len(hot):
@@ -123,8 +124,8 @@ class OverusedPhrase(DatasetCheck):
         conversation (case and punctuation ignored; where a reply starts or ends counts as a
         word) and merges overlapping runs of about the same frequency into longer phrases. A
         phrase is reported when it is in at least ``min_share`` of the conversations (default
-        5%), or, when it is at least ``long_words`` words long (default 6, a reply's start or end
-        counting as one), in at least ``long_share`` of them (default 2%); always in at least
+        5%), or, when it is at least ``long_words`` words long (default 5, a reply's start or end
+        counting as one), in at least ``long_share`` of them (default 2.5%); always in at least
         ``min_count`` conversations (default 20). It is reported once for the dataset with the
         share, and on each conversation that uses it (at most ``max_listed`` a phrase, default
         1000); at most ``max_phrases`` phrases (default 10).
@@ -142,14 +143,14 @@ class OverusedPhrase(DatasetCheck):
     name = "overused-phrase"
     family = Family.REPETITION
     severity = Severity.INFO
-    defaults = {"words": 4, "min_share": 0.05, "long_words": 6, "long_share": 0.02, "min_count": 20,
+    defaults = {"words": 4, "min_share": 0.05, "long_words": 5, "long_share": 0.025, "min_count": 20,
                 "max_phrases": 10, "max_listed": 1000}
 
     def __init__(self, options: dict | None = None, context: CheckContext | None = None) -> None:
         super().__init__(options, context)
         n = min(8, max(3, int(self.options["words"])))
         lowest = min(float(self.options["min_share"]), float(self.options["long_share"]))
-        self._tracker = _Tracker(n, lowest / 4, int(self.options["max_listed"]))
+        self._tracker = _Tracker(n, lowest / 4, int(self.options["max_listed"]), int(self.options["min_count"]) // 4)
         self._pending_hashes: list[bytes] = []
         self._pending_texts: list[str] = []
         self._refs: list[EntryRef] = []

@@ -103,7 +103,9 @@ def _turn_kind(words: tuple[str, ...], folded: str, expected: str, voice: bool =
         request += balance < 0
     else:  # a question about oneself reads like a request; one about "you" like an assistant asking back
         request += (balance > 0) - (asks and balance < 0)
-    if request >= 2 and request > answer and (opener or asks) and not answers:
+    # a question closing a long reply asks for details: it does not make the reply a request
+    if request >= 2 and request > answer and (opener or (asks and (count <= 40 or expected == "request"))) \
+            and not answers:
         return "request", request - answer
     if answer >= 2 and answer > request and (answer >= 3 or count >= 60 or layout or answers) and opener < 2:
         return "answer", answer - request
@@ -115,14 +117,10 @@ def _reads_as_other(role: str, folded: str, words: tuple[str, ...], voice: bool)
     are ruled out first from their first word, length, question marks and layout, at little cost."""
     if not words:
         return False
-    if role == "assistant":  # a request opens like one or asks
+    if role == "assistant":  # a request opens like one, or is short and asks
         if not may_open(words, REQUEST_OPENS):
-            if "?" not in folded or not folded.rstrip(TRAILING).endswith("?"):
+            if len(words) > 40 or "?" not in folded or not folded.rstrip(TRAILING).endswith("?"):
                 return False
-            if len(words) > 40:  # a long turn that asks is a request only when it talks about its asker
-                balance = _person_balance(words)
-                if not (balance < 0 if voice else balance > 0):
-                    return False
         return _turn_kind(words, folded, "answer", voice)[0] == "request"
     # an answer needs two signs, and a short one without an answer's opener needs a layout
     if len(words) < 60 and not ("\n" in folded or folded.startswith(("- ", "* ", "1. ", "#"))):

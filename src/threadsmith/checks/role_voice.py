@@ -127,14 +127,13 @@ class Marks:
     conversation, and slot reads are the cheapest attribute reads there are.
     """
 
-    __slots__ = ("labels", "prefixes", "tokens", "you", "swap")
+    __slots__ = ("labels", "prefixes", "tokens", "swap")
 
     def __init__(self, labels: tuple[int, ...], prefixes: tuple[int, ...], tokens: tuple[int, ...],
-                 you: tuple[int, ...], swap: tuple[int, ...]) -> None:
+                 swap: tuple[int, ...]) -> None:
         self.labels = labels  # user and assistant turns with a label separator (``:``, ``]``, ``>``, `` - ``)
         self.prefixes = prefixes  # ... with one near the start
         self.tokens = tokens  # any message with ``<``, ``[`` or ``#``
-        self.you = you  # assistant turns after the first user turn that mention "you"
         self.swap = swap  # user turns that may read like an answer, assistant turns like a request
 
 
@@ -163,23 +162,25 @@ def marks(conversation: Conversation) -> Marks:
     if brackets or angles or ":" in everything or "–" in everything or _spaced_dash(everything):
         labels = tuple(i for i, text in enumerate(texts) if roles[i] in _SIDES and _may_label(text))
         prefixes = tuple(i for i in labels if ":" in texts[i][:80] or "]" in texts[i][:80] or ">" in texts[i][:80])
-    you, swap = [], []
-    seen_user = False
+    swap = []
     for i, role in enumerate(roles):
         if role == "user":
-            seen_user = True
             turn = words[i]  # may read like an answer: long, an answer's opening words, laid out on several lines
-            if turn and (len(turn) >= 60 or (turn[0] in ANSWER_OPENS and may_open(turn, ANSWER_OPENS))
-                         or "\n" in folded[i] or folded[i].startswith(("- ", "* ", "1. ", "#"))):
+            if not turn:
+                continue
+            seconds = ANSWER_OPENS.get(turn[0], False)
+            if (len(turn) >= 60 or seconds is None or (seconds and len(turn) > 1 and turn[1] in seconds)
+                    or "\n" in folded[i] or folded[i].startswith(("- ", "* ", "1. ", "#"))):
                 swap.append(i)
         elif role == "assistant":
-            text = folded[i]
-            if seen_user and "you" in text:
-                you.append(i)
             turn = words[i]  # may read like a request (a superset: see role_swap)
-            if turn and ((turn[0] in REQUEST_OPENS and may_open(turn, REQUEST_OPENS)) or "?" in text[-6:]):
+            if not turn:
+                continue
+            seconds = REQUEST_OPENS.get(turn[0], False)
+            if (seconds is None or (seconds and len(turn) > 1 and turn[1] in seconds)
+                    or (len(turn) <= 40 and "?" in folded[i][-6:])):
                 swap.append(i)
-    found = Marks(labels, prefixes, tokens, tuple(you), tuple(swap))
+    found = Marks(labels, prefixes, tokens, tuple(swap))
     _last_marks = (conversation, found)
     return found
 
@@ -214,6 +215,21 @@ def excerpt(text: str, limit: int = 60) -> str:
 
 
 # --- speaking for the user (god-modding) ---------------------------------------------------
+
+
+def _addressed(conversation: Conversation, roleplay: bool) -> list[int]:
+    """Assistant turns after the first user turn that mention "you" (outside roleplay data, only those
+    with ``*actions*``, the only narration judged there)."""
+    roles, _, folded, _ = columns(conversation)
+    found = []
+    seen_user = False
+    for i, role in enumerate(roles):
+        if role == "user":
+            seen_user = True
+        elif role == "assistant" and seen_user and (roleplay or "*" in folded[i]) and "you" in folded[i]:
+            found.append(i)
+    return found
+
 
 _ADVERB = r"(?:(?:slowly|quickly|suddenly|finally|just|simply|immediately|instinctively|nervously|silently|quietly" \
           r"|softly|gently|reluctantly|eagerly|hesitantly|shyly|timidly|involuntarily|then|also)\s+)?"
@@ -376,7 +392,7 @@ class SpeaksForUser(ConversationCheck):
     severity = Severity.WARNING
 
     def check(self, conversation: Conversation) -> Iterable[Hit]:
-        found = marks(conversation).you
+        found = _addressed(conversation, self.context.kind == "roleplay")
         return self._hits(conversation, found) if found else ()
 
     def _hits(self, conversation: Conversation, found: tuple[int, ...]) -> Iterator[Hit]:
