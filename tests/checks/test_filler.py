@@ -9,10 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from threadsmith.checks import build_checks
-from threadsmith.checks.filler import _may_sign_off, _sign_off_in
+from threadsmith.checks.filler import _sign_off_in
 from threadsmith.checks.filler_openers import strip_opener
 from threadsmith.checks.profile import CheckContext
 from threadsmith.checks.text import fold, words
+from threadsmith.checks.turn_scan import may_sign_off
 from threadsmith.formats import read_file
 from threadsmith.model import Conversation, Message
 
@@ -43,7 +44,7 @@ def reply(text: str, question: str = "How do I do it?") -> Conversation:
 @pytest.mark.parametrize("sign_off", SIGN_OFFS)
 def test_every_sign_off_is_found_and_the_quick_test_lets_it_through(sign_off: str) -> None:
     text = "Run `make` in the project folder. " + sign_off
-    assert _may_sign_off(tuple(words(text))), "the cheap pre-test must not hide a sign-off the full search finds"
+    assert may_sign_off(tuple(words(text))), "the cheap pre-test must not hide a sign-off the full search finds"
     assert _sign_off_in(fold(sign_off)) is not None
     assert check_hits(reply(text), "FL001")
 
@@ -60,7 +61,7 @@ def test_sign_off_fix_is_idempotent_and_complete(pieces: list[str]) -> None:
 
 
 def test_window_option_reaches_further_back() -> None:
-    text = "Use a soft reset. I hope this helps. The commit stays staged. You can push later."
+    text = "Use a soft reset. I hope this helps. It stays staged. Push later."
     assert check_hits(reply(text), "FL001") == []
     assert check_hits(reply(text), "FL001", window=3)
 

@@ -121,3 +121,30 @@ def test_secret_class_change_threshold_is_an_option() -> None:
     conv = qa("token", "token = 9fK2mXq8Lp3ZrT7vB1nW4sY6hJ0dC5gA")
     assert list(Secret().check(conv))
     assert not list(Secret({"min_class_changes": 1.01}).check(conv))
+
+
+# --- Whole-conversation gates ----------------------------------------------------------------
+
+def _detectors(text: str) -> dict[type, bool]:
+    return {EmailAddress: bool(emails(text)), PhoneNumber: bool(phone_numbers(text)), Secret: bool(secrets(text)),
+            CardNumber: bool(card_numbers(text)), IpAddress: bool(ip_addresses(text))}
+
+
+def test_gates_are_computed_once_and_tell_what_may_be_found() -> None:
+    from threadsmith.checks.privacy import CARD, EMAIL, IP, PHONE, SECRET, gates
+    conv = qa("Hi", "Plain words, nothing private here at all.")
+    assert gates(conv) == 0 and gates(conv) is gates(conv)
+    assert gates(qa("Hi", PRIVATE)) == EMAIL | PHONE | CARD | IP | SECRET
+    assert gates(qa("-----BEGIN RSA PRIVATE KEY-----", "ok")) == SECRET
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_a_closed_gate_never_hides_a_finding(seed: int) -> None:
+    rng = random.Random(seed)
+    pieces = [*PRIVATE.split(), "a@b", "+44", "2001:4860::8888", "1.2.3.4", "-----BEGIN", "x" * 20,
+              "AKIAIOSFODNN7EXAMPLF", "aB3" * 12, "555-0100", "07700 900461"]
+    texts = [" ".join(rng.choice(pieces + ["word"] * 20) for _ in range(rng.randint(1, 12))) for _ in range(3)]
+    conv = qa(texts[0], texts[1])
+    for cls in CHECKS:
+        expected = any(_detectors(t)[cls] for t in texts[:2])
+        assert bool(list(cls().check(conv))) == expected, (cls.code, texts[:2])

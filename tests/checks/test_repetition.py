@@ -9,7 +9,7 @@ import pytest
 from tests.checks.dataset_runs import qa, run, varied_set
 from threadsmith.checks import phrases
 from threadsmith.checks.phrases import OverusedPhrase
-from threadsmith.checks.repetition import HeavyHitters, OverusedOpener, ReusedAssistantTurn
+from threadsmith.checks.repetition import BatchedCounts, HeavyHitters, OverusedOpener, ReusedAssistantTurn
 
 
 def test_heavy_hitters_keep_every_frequent_item() -> None:
@@ -24,6 +24,20 @@ def test_heavy_hitters_keep_every_frequent_item() -> None:
     slack = len(stream) / 65
     assert 800 - slack <= top["hot"] <= 800 and 300 - slack <= top["warm"] <= 300
     assert len(hh.counts) <= 64
+
+
+def test_heavy_hitters_merge_batches_with_the_same_bound() -> None:
+    rng = random.Random(1)
+    stream = [f"rare{rng.randrange(50_000)}" for _ in range(30_000)] + ["hot"] * 900 + ["warm"] * 400
+    rng.shuffle(stream)
+    counted = BatchedCounts(64)
+    for start in range(0, len(stream), 997):
+        counted.extend(stream[start:start + 997])
+        counted.flush()
+    top = dict(counted.top(2))
+    slack = len(stream) / 65
+    assert set(top) == {"hot", "warm"} and counted.total == len(stream)
+    assert 900 - slack <= top["hot"] <= 900 and 400 - slack <= top["warm"] <= 400
 
 
 def _with_opener(data: list, every: int, opener: str) -> list:
@@ -80,3 +94,14 @@ def test_reused_turn_big_group() -> None:
     assert len(hits) == 300
     assert "reused verbatim in 299 other conversations" in hits[0].message
     assert run(ReusedAssistantTurn, varied_set(300)) == []
+
+
+def test_phrase_in_a_few_percent_of_replies() -> None:
+    # A five-word catchphrase in 20 of 600 conversations, in the middle of replies; a four-word one is not enough.
+    data = varied_set(600)
+    data = [qa(c.messages[0].text, c.messages[-1].text.replace(" ", " Such is the way of things. ", 1)) if i % 30 == 0
+            else qa(c.messages[0].text, c.messages[-1].text.replace(" ", " as you know well ", 1)) if i % 30 == 1
+            else c for i, c in enumerate(data)]
+    hits = run(OverusedPhrase, data)
+    assert [h.message for h in hits if h.ref is None] == [
+        "the phrase 'such is the way of things' recurs in the replies of 20 of 600 conversations (3%)"]

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from threadsmith.checks import build_checks
 from threadsmith.checks.profile import CheckContext
-from threadsmith.checks.role_confusion import line_labels, strip_tokens, template_tokens
+from threadsmith.checks.role_confusion import line_labels
+from threadsmith.checks.role_tokens import strip_tokens, template_tokens
 from threadsmith.checks.role_swap import swap_votes
 from threadsmith.checks.role_voice import godmod_sentence, persona_names
 from threadsmith.checks.text import fold
@@ -188,3 +189,4 @@ def test_example_datasets_audit_clean_and_their_swaps_are_found(name: str, kind:
         assert flagged <= 0.05 * len(conversations), code
     found = sum(1 for c in conversations if codes(_swap(c), "RC005", kind))
     assert found >= 0.85 * len(conversations)
+

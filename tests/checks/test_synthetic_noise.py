@@ -15,8 +15,8 @@ from threadsmith.checks.artifacts import FillInPlaceholder, encoding_damage, rep
 from threadsmith.checks.generations import DegenerateLoop, TruncatedReply, unfinished
 from threadsmith.checks.profile import CheckContext
 from threadsmith.checks.slop import STOCK_PHRASES, DatasetStockPhrases, StockPhrases, phrase_label, stock_phrase_hits
-from threadsmith.checks.synthetic_noise import AiDisclaimer, Refusal, present
-from threadsmith.checks.text import WordPhrases, phrase_variants, words
+from threadsmith.checks.synthetic_noise import AiDisclaimer, Refusal, anywhere, present, replies
+from threadsmith.checks.text import WordPhrases, joined, phrase_variants, view, words
 from threadsmith.model import Severity
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "gpteacher-roleplay.json"
@@ -51,9 +51,22 @@ def test_word_phrases_longest_variant_wins_and_anchor_hint_is_respected() -> Non
 
 
 def test_the_family_scan_is_computed_once_per_conversation() -> None:
-    conv = qa("Hi", "As an AI language model, I can't assist with that.")
+    conv = qa("Hi, TODO: fill this in", "As an AI language model, I can't assist with that.")
     assert present(conv) is present(conv)
-    assert "language" in present(conv)[1] and present(conv)[0] == frozenset()
+    assert "language" in present(conv)[1] and present(conv)[0] == {"todo"}  # every role is scanned
+    assert anywhere(conv) == present(conv)[0] | present(conv)[1]
+    assert replies(conv) == ((1,), (view(conv)[1],))
+
+
+def test_stock_phrase_partner_filter_finds_what_the_full_match_finds() -> None:
+    from threadsmith.checks.slop import _candidates
+    rng = random.Random(11)
+    vocabulary = sorted({w for p in STOCK_PHRASES.patterns for v in phrase_variants(p) for w in v})
+    for _ in range(300):
+        text = " ".join(rng.choice(vocabulary) for _ in range(rng.randint(5, 60)))
+        tokens = tuple(words(text))
+        found = present(qa("?", text))[1]
+        assert STOCK_PHRASES.find(tokens, _candidates(found)) == STOCK_PHRASES.find(tokens), text
 
 
 def test_stock_phrase_list_is_our_own_size_and_has_no_repeats() -> None:
@@ -145,6 +158,32 @@ def test_truncation_fix_cuts_back_only_when_enough_is_left() -> None:
     assert check.fix(short) == short
 
 
+@pytest.mark.parametrize("loop", [
+    "I will never leave you. I will never leave you. I will never leave you.",  # sentences
+    "Stay with me, stay with me now, stay with me now, stay with me now.",  # clauses between commas
+    '"The tide is turning." "The tide is turning." "The tide is turning."',  # quoted lines
+    "*The keeper lights the lamp.* *The keeper lights the lamp.* *The keeper lights the lamp.*",  # actions
+    "The keeper lights the lamp\n- The keeper lights the lamp\n- The keeper lights the lamp",  # lines
+    "and then we ran " * 12,  # no punctuation at all: an n-gram in a run-on clause
+    '"Awaiting further orders" ' * 11,  # a short quoted phrase: the n-gram count in a run-on clause
+])
+def test_loops_are_found_in_every_shape(loop: str) -> None:
+    for conv in (qa("Go on.", "The storm passed. " + loop), conversation(
+            ("user", "Go on."), ("assistant", "The storm passed and the harbour woke up slowly."),
+            ("user", "And?"), ("assistant", "The storm passed. " + loop))):  # one probe for all replies first
+        assert [h.message_index for h in hits(DegenerateLoop, conv)] == [len(conv.messages) - 1], loop
+
+
+def test_repeats_across_replies_or_in_code_are_not_loops() -> None:
+    reply = "The harbour is quiet tonight. The boats are in."
+    conv = conversation(("user", "Hi"), ("assistant", reply), ("user", "And?"), ("assistant", reply),
+                        ("user", "Again?"), ("assistant", reply))
+    assert not hits(DegenerateLoop, conv)
+    code = "Run it:\n```\nprint('hello there friend')\nprint('hello there friend')\nprint('hello there friend')\n```"
+    assert not hits(DegenerateLoop, conversation(("user", "Hi"), ("assistant", code), ("user", "And?"),
+                                                 ("assistant", "```python\nx = 1\n")))
+
+
 def test_loop_thresholds_are_options() -> None:
     conv = qa("Stay?", "I will stay with you. I will stay with you. Always.")
     assert not hits(DegenerateLoop, conv)
@@ -192,6 +231,13 @@ def test_stock_phrase_rate_and_thresholds() -> None:
     assert not hits(StockPhrases, conv, options={"max_rate": 500})
 
 
+def test_stock_phrase_finding_names_one_reply_or_several() -> None:
+    one = qa("Describe the night.", SLOPPY)
+    assert hits(StockPhrases, one)[0].message.startswith("assistant message 1 uses 5 stock phrases")
+    two = conversation(("user", "Night?"), ("assistant", SLOPPY), ("user", "More?"), ("assistant", SLOPPY))
+    assert hits(StockPhrases, two)[0].message.startswith("assistant message 1 (and the other replies) use 10")
+
+
 def test_overlapping_phrases_count_once() -> None:
     total, found, _ = stock_phrase_hits(qa("?", "It sent shivers down her spine."))
     assert len(found) == 1
@@ -208,6 +254,20 @@ def test_dataset_rate_is_reported_once_with_its_top_phrases() -> None:
     assert run(DatasetStockPhrases, plain, options) == []
     assert run(DatasetStockPhrases, sloppy[:2], options) == []  # under min_words
     assert run(DatasetStockPhrases, plain * 5 + sloppy[:1], options) == []  # under max_rate
+
+
+# --- Whole-conversation gates ----------------------------------------------------------------
+
+def test_conversation_gates_skip_only_what_no_message_holds() -> None:
+    from threadsmith.checks.artifacts import ChatUiText, EncodingDamage, TemplateVariable
+    clean = conversation(("system", "You are Ada."), ("user", "Hi"), ("assistant", "Hello there. Share"))
+    assert joined(clean) == "You are Ada.\nHi\nHello there. Share"
+    assert [h.message_index for h in hits(ChatUiText, clean)] == [2]  # a button at the end of a turn
+    assert not hits(ChatUiText, qa("Do you like it?", "I like it a lot."))
+    assert [h.message_index for h in hits(TemplateVariable, qa("Hi {{user}}", "Hello."))] == [0]
+    assert [h.message_index for h in hits(TemplateVariable, qa("Lorem Ipsum dolor sit amet", "Hello."))] == [0]
+    assert [h.message_index for h in hits(EncodingDamage, qa("Fish &amp; chips", "Yes."))] == [0]
+    assert not hits(EncodingDamage, qa("Café crème", "Oui."))
 
 
 # --- Real data (skipped without ../shared) ---------------------------------------------------

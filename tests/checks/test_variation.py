@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+from collections import Counter
+
 import pytest
 
 from tests.checks.dataset_runs import identity_set, qa, run, varied_set
@@ -65,3 +68,25 @@ def test_diversity_measures() -> None:
     assert mattr(repetitive, 50) < 0.2 < 0.9 < mattr(varied, 50)
     assert distinct(repetitive, 2) < 0.05 and distinct(varied, 2) == 1.0
     assert mattr(["a", "b"], 50) == 1.0
+
+
+def _sliding_mattr(tokens: list[str], window: int) -> float:
+    if len(tokens) <= window:
+        return len(set(tokens)) / max(1, len(tokens))
+    counts = Counter(tokens[:window])
+    total = len(counts)
+    for old, new in zip(tokens, tokens[window:]):
+        counts[new] += 1
+        counts[old] -= 1
+        if not counts[old]:
+            del counts[old]
+        total += len(counts)
+    return total / (window * (len(tokens) - window + 1))
+
+
+def test_mattr_matches_a_sliding_window() -> None:
+    rng = random.Random(5)
+    for _ in range(200):
+        tokens = [str(rng.randrange(rng.randint(1, 60))) for _ in range(rng.randint(0, 300))]
+        window = rng.randint(1, 60)
+        assert mattr(tokens, window) == pytest.approx(_sliding_mattr(tokens, window), abs=1e-12)

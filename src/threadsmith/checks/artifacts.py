@@ -7,6 +7,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
+from operator import itemgetter
 from html.entities import html5
 
 from threadsmith.checks.base import ConversationCheck, Hit
@@ -338,7 +339,7 @@ _UI_TAIL = re.compile(
     r"(?:(?<=[.!?])[ \t]+|\n[ \t]*)"
     r"(?:(?:Share|Copy|Edit|Retry|Like|Dislike|Regenerate|Read aloud)(?:[ \t]*\n[ \t]*|[ \t]*$))+$"
     r"|(?:^|\s)Sources?:?(?:[ \t]*\[\d+\])+[ \t]*$")
-#: Words of UI text, found by the family's shared scan of assistant turns.
+#: Words of UI text, found by the family's shared scan of every turn.
 _UI_WORDS = frozenset({"regenerate", "generating", "chatgpt", "claude", "clipboard", "worse", "drafts", "aloud",
                        "thumb", "vert", "sources"})
 #: Literal UI text the scan's words miss ("pythonCopy code" is one word).
@@ -349,6 +350,12 @@ _UI_ALL_LITERALS = (*_UI_LITERALS, "Regenerate", "ChatGPT", "Claude", "generatin
 _BUTTON_WORDS = frozenset({"share", "copy", "edit", "retry", "like", "dislike", "regenerate", "aloud"})
 _PAGER_WORDS = frozenset({"source", "sources"})
 _TAIL_WORDS = _BUTTON_WORDS | _PAGER_WORDS
+_WORDS, _LAST = itemgetter(3), itemgetter(-1)  # MessageView.words, a tuple's last item
+
+
+def _last_words(views: tuple) -> Iterator[str]:
+    """The last word of every turn that has words (C-level loops only)."""
+    return map(_LAST, filter(None, map(_WORDS, views)))
 #: With "/", ":", "_" and "Copy code", what can make :func:`ui_artifacts` look past the tail.
 _UI_GATE_WORDS = _UI_WORDS | {"edit"}
 share_anchors(_UI_GATE_WORDS | _TAIL_WORDS)
@@ -413,13 +420,14 @@ class ChatUiText(ConversationCheck):
     fix_description = "remove the chat-interface lines"
 
     def check(self, conversation: Conversation) -> Iterable[Hit]:
-        text, words = joined(conversation), anywhere(conversation)
+        text, words, views = joined(conversation), anywhere(conversation), view(conversation)
         everywhere = (not _UI_GATE_WORDS.isdisjoint(words) or "/" in text or ":" in text or "_" in text
                       or ("C" in text and "Copy code" in text))
-        if not everywhere and _TAIL_WORDS.isdisjoint(words):
-            return ()
+        if not everywhere and _PAGER_WORDS.isdisjoint(words) and (_BUTTON_WORDS.isdisjoint(words)
+                                                                  or _BUTTON_WORDS.isdisjoint(_last_words(views))):
+            return ()  # no turn can hold UI text: none ends with a button word
         hits = []
-        for i, (v, scanned) in enumerate(zip(view(conversation), present(conversation))):
+        for i, (v, scanned) in enumerate(zip(views, present(conversation))):
             if everywhere or v.words[-1:] and v.words[-1] in _BUTTON_WORDS or not _PAGER_WORDS.isdisjoint(scanned):
                 found = ui_artifacts(v.text, scanned)
                 if found:

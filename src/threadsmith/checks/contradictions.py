@@ -109,7 +109,7 @@ class _ConflictingAnswers(DatasetCheck):
 
     #: True for the check about contexts of fewer than ``short_words`` words.
     short: ClassVar[bool] = False
-    defaults = {"same_answer_overlap": 0.5, "near_identical": 0.7, "short_words": 4}
+    defaults = {"same_answer_overlap": 0.5, "near_identical": 0.5, "short_words": 4}
 
     def __init__(self, options: dict | None = None, context: CheckContext | None = None) -> None:
         super().__init__(options, context)
@@ -168,16 +168,21 @@ class ConflictingAnswers(_ConflictingAnswers):
         compared on their words: case, punctuation and spacing are ignored) and reports every
         entry of a group whose replies differ materially: less than ``same_answer_overlap``
         (default 0.5) of the shorter reply's content words (function words left out) are in
-        the other, as estimated from MinHash sketches, or one opens with yes and the other
-        with no. Words, not meaning, are compared: a paraphrase in other words counts as a
-        different answer. Contexts of fewer than ``short_words`` (default 4)
-        words besides the system prompt are left to CT002.
+        the other, as estimated from MinHash sketches; or one opens with yes and the other
+        with no; or they share at least ``near_identical`` (default 0.5) of their content
+        words but not their claims (claims.py: negations, numbers, the sides of antonym
+        pairs, counted as a multiset): the same reply with a negation added or dropped, a
+        number changed or a word swapped for its antonym ("safe" / "dangerous"). Words, not
+        meaning, are compared: a paraphrase in other words counts as a different answer.
+        Contexts of fewer than ``short_words`` (default 4) words besides the system prompt are
+        left to CT002.
     Why it matters:
         Two targets for one input teach the model that both are right: it learns to answer at
         random between them (a name, a fact, a policy), and training pulls in opposite directions.
     Example:
         Entry 3: "What is your name?" -> "I am Nova, made by Acme." and entry 8: "What is your
-        name?" -> "My name is Claude."
+        name?" -> "My name is Claude."; entry 4: "Can I freeze cooked rice?" -> "Yes, it keeps
+        for 3 months." and entry 9: the same question -> "Yes, it keeps for 6 months."
     Fix:
         None automatic: pick the answer that teaches what you mean and rewrite or drop the others.
     """

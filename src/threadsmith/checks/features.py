@@ -9,8 +9,8 @@ sent before the first user turn are left out). :func:`features` derives, once pe
   number, negation, antonym side: claims.py);
 * the *stream*: the answering turns' words, each turn between a start and an end marker (so a
   phrase can be told to open or close a reply), long turns cut to their head and tail;
-* checksums of each answering turn's word hashes, and of its context (every earlier message, with
-  its role, case, punctuation and spacing ignored);
+* checksums of each message's words: each answering turn, and its context (every earlier message,
+  with its role);
 * the MinHash signature of the stream's 3-grams (near-duplicates), the 3-gram hashes (overused
   phrases), per-turn sketches and claims (contradictions).
 
@@ -54,8 +54,6 @@ _ONE = np.uint8(FUNCTION)
 _K1, _K2 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F)
 _ROLE_MARKS = {"system": b"\x01s", "user": b"\x01u", "assistant": b"\x01a", "tool": b"\x01t"}
 _PAIR = struct.Struct("<II")
-#: ASCII bytes ignored when messages are compared: all but letters and digits (0x01 marks a role).
-_DROP = bytes(b for b in range(2, 128) if not chr(b).isalnum())
 
 
 def _word_class(word: str) -> int:
@@ -189,36 +187,37 @@ class Features:
         return found
 
     def fingerprint(self) -> bytes:
-        """The conversation's exact-duplicate fingerprint (:func:`threadsmith.model.fingerprint`)."""
-        found = self.cache.get("fingerprint")
-        if found is None:
-            found = self.cache["fingerprint"] = fingerprint(self.conversation)
-        return found
+        """The conversation's exact-duplicate fingerprint (see :func:`shared_fingerprint`)."""
+        return shared_fingerprint(self.conversation)
 
-    def _message_keys(self) -> list[bytes]:
-        """Per message, its role and text with case, punctuation and spacing ignored (as bytes)."""
-        found = self.cache.get("messages")
-        if found is None:
-            found = self.cache["messages"] = [
-                _ROLE_MARKS.get(v.role, b"\x01?") + v.folded.encode("utf-8", "surrogatepass").translate(None, _DROP)
-                for v in view(self.conversation)]
-        return found
+    def _message_text(self, i: int) -> bytes | memoryview:
+        """Message i's words as bytes (case, punctuation and spacing ignored): the word hashes of an
+        answering turn kept whole in the stream, else its words joined by spaces."""
+        k = self.cache["turn_at"].get(i)
+        if k is not None:
+            lo, hi = self.bounds[k] + 1, self.bounds[k + 1] - 1
+            if hi - lo == len(self.turns[k][1]):
+                return memoryview(self.values)[_WIDTH * lo:_WIDTH * hi]
+        return " ".join(view(self.conversation)[i].words).encode("utf-8", "surrogatepass")
 
     def contexts(self) -> list[tuple[int, bytes, int]]:
         """``(message index, context key, context words)`` of each answering turn.
 
-        The key is a CRC-32 and an Adler-32 of every earlier message (its role and its text, case,
+        The key is a CRC-32 and an Adler-32 of every earlier message (its role and its words: case,
         punctuation and spacing ignored); the words count the earlier messages but the system
         prompts.
         """
         found = self.cache.get("contexts")
         if found is None:
-            keys, views = self._message_keys(), view(self.conversation)
+            self.cache["turn_at"] = {i: k for k, (i, _) in enumerate(self.turns)}
+            views = view(self.conversation)
             found, words, crc, adler, done = [], 0, 0, 1, 0
             for i, _ in self.turns:
                 for j in range(done, i):
-                    crc, adler = zlib.crc32(keys[j], crc), zlib.adler32(keys[j], adler)
-                    if views[j].role != "system":
+                    role = views[j].role
+                    data = _ROLE_MARKS.get(role, b"\x01?") + self._message_text(j)
+                    crc, adler = zlib.crc32(data, crc), zlib.adler32(data, adler)
+                    if role != "system":
                         words += len(views[j].words)
                 done = i
                 found.append((i, _PAIR.pack(crc, adler), words))
@@ -238,16 +237,15 @@ class Features:
         return found
 
     def system(self) -> tuple[bytes, str]:
-        """A hash of the system prompts (case, punctuation and spacing ignored) and the first one's
-        opening, or ``(b"", "")`` without one."""
+        """A hash of the system prompts' words and the first one's opening, or ``(b"", "")`` without one."""
         found = self.cache.get("system")
         if found is None:
             found = (b"", "")
             messages = self.conversation.messages
             prompts = [i for i, m in enumerate(messages) if m.role == "system"]
             if prompts:
-                keys = self._message_keys()
-                data = b"".join(keys[i] for i in prompts)
+                views = view(self.conversation)
+                data = "\x01".join([" ".join(views[i].words) for i in prompts]).encode("utf-8", "surrogatepass")
                 found = (_PAIR.pack(zlib.crc32(data), zlib.adler32(data)), messages[prompts[0]].text[:60])
             self.cache["system"] = found
         return found
@@ -255,8 +253,8 @@ class Features:
     def sketches(self) -> tuple[bytes, list[int], list[int]]:
         """Per answering turn, concatenated: a ``SKETCH_SLOTS``-byte MinHash of its content words
         (function words left out, or all its words when it has no other); and per turn its content
-        words and claims (a 32-bit hash of its claim classes, in order: negations, antonym sides,
-        numbers)."""
+        words and claims (a 32-bit hash of the multiset of its claim classes: negations, antonym
+        sides, numbers)."""
         found = self.cache.get("sketches")
         if found is None:
             values, bounds = self.values, self.bounds
@@ -266,7 +264,7 @@ class Features:
                 part = codes[bounds[k] + 1:bounds[k + 1] - 1]
                 counts.append(len(part) - part.count(FUNCTION))
                 claim = part.translate(None, b"\x00\x01")
-                marks.append(zlib.crc32(claim) if claim else 0)
+                marks.append(zlib.crc32(bytes(sorted(claim))) if claim else 0)
             keep = np.frombuffer(codes, dtype=np.uint8) != _ONE
             if 0 in counts:  # a turn of function words only: all its words stand
                 for k, count in enumerate(counts):
@@ -282,6 +280,16 @@ class Features:
 
 
 _last: Features | None = None
+_last_fingerprint: tuple[Conversation | None, bytes] = (None, b"")
+
+
+def shared_fingerprint(conversation: Conversation) -> bytes:
+    """:func:`threadsmith.model.fingerprint` of a conversation, cached for the conversation being
+    checked, so exact-duplicate (RP001) and reused-assistant-turn (RP005) compute it once."""
+    global _last_fingerprint
+    if _last_fingerprint[0] is not conversation:
+        _last_fingerprint = (conversation, fingerprint(conversation))
+    return _last_fingerprint[1]
 
 
 def features(conversation: Conversation) -> Features:

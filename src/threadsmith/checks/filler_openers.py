@@ -1,7 +1,6 @@
 """Filler check FL002: throat-clearing openers ("Certainly! Here's ...", "What a great prompt!").
 
-Imported by :mod:`threadsmith.checks.filler` (FL001, FL003), whose :func:`~threadsmith.checks.filler.turns`
-it reads.
+Imported by :mod:`threadsmith.checks.filler` (FL001, FL003).
 """
 
 from __future__ import annotations
@@ -10,9 +9,9 @@ import re
 from collections.abc import Iterable, Iterator
 
 from threadsmith.checks.base import ConversationCheck, Hit
-from threadsmith.checks.filler import OPENER_WORDS, turns
 from threadsmith.checks.registry import register
 from threadsmith.checks.text import MessageView, fold, sentences, view
+from threadsmith.checks.turn_scan import scan
 from threadsmith.model import Conversation, Family, FixSafety, Severity
 
 _AP = "['’]"
@@ -30,14 +29,17 @@ _UNITS = tuple(re.compile(pattern, re.IGNORECASE) for pattern in (
     r"(?:really |very |truly |such an? |particularly )?" + _ADJECTIVES + r"\s+" + _REQUEST_NOUNS
     + r"(?:\s+(?:to work with|to explore|to think about|to consider|you" + _AP + r"ve (?:got|given me)(?: there)?))?"
     + _END,
-    r"(?:(?:ah|oh|ooh|wow)[,!]?\s+)?i (?:love|adore|really like) (?:this|that|the|your) " + _REQUEST_NOUNS + r"[!.]+\s*",
+    r"(?:(?:ah|oh|ooh|wow)[,!]?\s+)?i (?:love|adore|really like) (?:this|that|the|your) " + _REQUEST_NOUNS
+    + r"[!.]+\s*",
     # thanks for the request: "Thank you for your question."
     r"thank(?:s| you)(?: so much| very much)? for (?:(?:the|your|this|such an?)\s+)?(?:\w+\s+)?"
     r"(?:" + _REQUEST_NOUNS + r"|asking)[!.]+\s*",
     # offers to help: "I'd be happy to help with that.", "Happy to help!", "Sure! I can do that."
     r"(?:(?:i" + _AP + r"d|i would|i" + _AP + r"m|i am) (?:be )?)?(?:so |very |more than )?(?:happy|glad|delighted) to "
-    r"(?:help|assist|explain|answer|oblige)(?: you)?(?: with (?:that|this|your (?:question|request)))?(?: out)?[!.]+\s*",
-    r"(?:i can|i" + _AP + r"ll|i will|i could|i" + _AP + r"d love to) (?:do|help with|try|manage|handle) (?:that|this|it)"
+    r"(?:help|assist|explain|answer|oblige)(?: you)?(?: with (?:that|this|your (?:question|request)))?(?: out)?"
+    r"[!.]+\s*",
+    r"(?:i can|i" + _AP + r"ll|i will|i could|i" + _AP + r"d love to) (?:do|help with|try|manage|handle)"
+    r" (?:that|this|it)"
     r"(?: for you)?[!.]+\s*",
     # "Here you go:", "Let's dive in.", "Let me explain."
     r"(?:here you go|here you are|here it is|here we go|let" + _AP + r"s (?:get started|dive in|begin|do this|do it"
@@ -130,7 +132,7 @@ class ThroatClearingOpener(ConversationCheck):
 
     def _openers(self, conversation: Conversation) -> Iterator[tuple[int, str, str]]:
         """(index, text, text without its opener) of each assistant turn that opens with filler."""
-        found = turns(conversation).openers
+        found = scan(conversation).openers
         if not found:
             return
         roleplay = self.context.kind == "roleplay"
@@ -143,7 +145,7 @@ class ThroatClearingOpener(ConversationCheck):
                 yield i, text, stripped
 
     def check(self, conversation: Conversation) -> Iterable[Hit]:
-        return self._hits(conversation) if turns(conversation).openers else ()
+        return self._hits(conversation) if scan(conversation).openers else ()
 
     def _hits(self, conversation: Conversation) -> Iterator[Hit]:
         for i, text, stripped in self._openers(conversation):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from itertools import compress, repeat
 from operator import itemgetter
 
 from threadsmith.checks.base import ConversationCheck, Hit
@@ -41,16 +42,17 @@ def _opens(text: str, mark: str) -> bool:
 
 
 def _unclosed(text: str) -> str | None:
-    """'an unclosed *action*' or 'an open quotation' opened in the last paragraph, or None."""
+    """'an unclosed *action*' or 'an open quotation' opened in the last paragraph, or None
+    (the parity of the marks is counted only when the last one opens a span)."""
     last = text[text.rfind("\n\n") + 1:] if "\n" in text else text
-    stars = last.count("*")
-    if stars:
-        stars -= last.startswith("* ") + (last.count("\n* ") if "\n" in last else 0)  # bullets
-        if stars % 2 and _opens(last, "*"):
+    if "*" in last and _opens(last, "*"):
+        stars = last.count("*") - last.startswith("* ") - (last.count("\n* ") if "\n" in last else 0)  # bullets
+        if stars % 2:
             return "ends inside an unclosed *action*"
-    if last.count('"') % 2 and _opens(last, '"'):
+    if '"' in last and _opens(last, '"') and last.count('"') % 2:
         return "ends inside an open quotation"
-    if not last.isascii() and "“" in last and last.count("“") > last.count("”") and last.rfind("“") > last.rfind("”"):
+    if not last.isascii() and "“" in last and last.count("“") > last.count("”") \
+            and last.rfind("“") > last.rfind("”"):
         return "ends inside an open quotation"
     return None
 
@@ -188,12 +190,16 @@ class TruncatedReply(ConversationCheck):
 _CODE = re.compile(r"```.*?(?:```|\Z)|`[^`\n]+`", re.S)
 _URL = re.compile(r"(?:https?://|www\.)\S+")
 _PIECE_STRIP = " .!?,;:\"'*()[]-—–…"
-_LONG_CLAUSE = 200  # characters without a sentence end or line break: a loop may hide there
 _FOLDED, _WORDS = itemgetter(2), itemgetter(3)  # MessageView.folded, .words
 
 
 def _clauses(folded: str) -> list[str]:
-    """The text cut at sentence ends, commas and line breaks (cheap: str methods only)."""
+    """The text cut at sentence ends, commas and line breaks (cheap: str methods only); quotes and
+    asterisks count as spaces, so '"X." "X."' and '*X.* *X.*' repeat the clause "x"."""
+    if '"' in folded:
+        folded = folded.replace('"', " ")
+    if "*" in folded:
+        folded = folded.replace("*", " ")
     if "\n" in folded:
         folded = folded.replace(".\n", ". ").replace("\n", ". ")
     if "!" in folded:
@@ -217,36 +223,41 @@ def _runs_in_circles(sentence: bytes) -> bool:
     return len(set(tokens)) < 0.5 * len(tokens)
 
 
-#: The loop probe's clause ends (sentence ends, commas, line breaks, quotes, asterisks) become NUL.
-_CLAUSE_ENDS = bytes(0 if chr(b) in '.,!?\n"*' else b for b in range(256))
+#: The loop probe's clause ends (sentence ends, commas, line breaks) become NUL; quotes and
+#: asterisks become spaces ('"X." "X."' and '*X.* *X.*' repeat the clause "x").
+_CLAUSE_ENDS = bytes(0 if chr(b) in ".,!?\n" else 0x20 if chr(b) in '"*' else b for b in range(256))
+_RUN_ON = 100  # bytes: a longer clause may hide a loop without punctuation
+_ENDS = ' "*.!?,\t\n'  # what a reply's text may end with
 
 
-def _clause_repeats(text: str) -> tuple[int, int]:
-    """(repeats, longest) over the clauses cut at every sentence end, comma, line break, quote and
-    asterisk: how many clauses repeat an earlier one, and the longest. Cheap: bytes methods and a set. A clause
-    that :func:`_clauses` finds ``n`` times is made of such clauses, whose copies differ at most
-    by the space before them (one after ". ", none after a line break), so it adds
-    ``(n + 1) // 2 - 1`` repeats or more (see :func:`_probe_repeats`)."""
+def _may_loop(text: str, min_repeats: int) -> bool:
+    """A cheap probe (bytes methods and one set, no Python loop): True when a clause (cut at every
+    sentence end, comma and line break) repeats, or one runs on for ``_RUN_ON`` bytes and circles
+    (its middle recurs, it uses few distinct words). A clause that :func:`_clauses` finds ``n``
+    times is made of such clauses, whose copies differ at most by the spaces before them (one
+    after ". ", none after a line break), so it makes ``(n + 1) // 2 - 1`` repeats or more (see
+    :func:`_probe_repeats`). Empty clauses and lone spaces (between '."' and a line break) are not
+    clauses: they are counted only when the repeats could be theirs."""
     parts = text.encode("utf-8", "ignore").translate(_CLAUSE_ENDS).split(b"\0")
     distinct = set(parts)
-    junk = parts.count(b"") + parts.count(b" ")
-    return len(parts) - junk - len(distinct) + (b"" in distinct) + (b" " in distinct), max(map(len, parts))
+    least = _probe_repeats(min_repeats)
+    if len(parts) - len(distinct) >= least:
+        empty, space = parts.count(b""), parts.count(b" ")
+        if len(parts) - len(distinct) - max(0, empty - 1) - max(0, space - 1) >= least:
+            return True
+    return max(map(len, distinct)) > _RUN_ON and any(
+        map(_circles, compress(parts, map(_RUN_ON.__lt__, map(len, parts)))))
+
+
+def _circles(clause: bytes) -> bool:
+    """True when the clause's middle recurs three times and the clause uses few distinct words."""
+    middle = len(clause) // 2
+    return clause.count(clause[middle:middle + 8]) >= 3 and _runs_in_circles(clause)
 
 
 def _probe_repeats(min_repeats: int) -> int:
-    """The repeats :func:`_clause_repeats` must find for a clause to occur ``min_repeats`` times."""
+    """The repeats :func:`_may_loop` must find for a clause to occur ``min_repeats`` times."""
     return max(0, (min_repeats + 1) // 2 - 1)
-
-
-def _may_loop(folded: str, min_repeats: int) -> bool:
-    """True when clauses repeat, or a long one uses few distinct words (see :func:`_clause_repeats`)."""
-    repeats, longest = _clause_repeats(folded)
-    if repeats >= _probe_repeats(min_repeats):
-        return True
-    if longest <= _LONG_CLAUSE:
-        return False
-    parts = folded.encode("utf-8", "ignore").translate(_CLAUSE_ENDS).split(b"\0")
-    return any(len(p) > _LONG_CLAUSE and _runs_in_circles(p) for p in parts)
 
 
 def _repeated_ngram(tokens: tuple[str, ...], size: int, min_repeats: int) -> tuple[str, int] | None:
@@ -269,8 +280,8 @@ class DegenerateLoop(ConversationCheck):
         Reports assistant turns where one sentence, clause or line of at least
         ``min_sentence_words`` words occurs ``min_repeats`` times or more, or where a run of
         ``ngram_words`` words occurs ``min_ngram_repeats`` times or more (code and URLs are ignored;
-        the n-gram count runs when the sentence probe finds repeats or a sentence runs on for
-        200 characters with few distinct words). The repeated piece is quoted.
+        the n-gram count runs when clauses repeat, or a clause runs on for 100 characters in
+        circles: its middle recurs and it uses few distinct words). The repeated piece is quoted.
     Why it matters:
         Looping text is the classic failure of a sampler stuck in a cycle; trained on, it
         teaches the model that repeating itself is a way to continue.
@@ -297,10 +308,12 @@ class DegenerateLoop(ConversationCheck):
             if not kept:
                 return ()
             indexes, views = zip(*kept)
-        if len(views) > 1:  # one probe for all the replies first
-            text = "\n".join(map(_FOLDED, views))
-            repeats, longest = _clause_repeats(_CODE.sub(" ", text) if "`" in text else text)
-            if longest <= _LONG_CLAUSE and repeats < _probe_repeats(o["min_repeats"]):
+        if len(views) > 1:  # one probe for all the replies first (their ends stripped: no empty clauses)
+            texts = list(map(str.rstrip, map(_FOLDED, views), repeat(_ENDS)))
+            text = "\n".join(texts)
+            if "`" in text:
+                text = "\n".join([_CODE.sub(" ", t) if "`" in t else t for t in texts])
+            if not _may_loop(text, o["min_repeats"]):
                 return ()
         hits = []
         for i, v in zip(indexes, views):

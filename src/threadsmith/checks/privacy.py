@@ -50,8 +50,8 @@ def _shape(text: str) -> bytes:
 
 EMAIL, PHONE, CARD, IP, SECRET = 1, 2, 4, 8, 16
 #: Digits as ``0``, ASCII letters and ``_+=-`` as ``a`` (the characters of a token), the rest spaces.
-_CLASSES = bytes(0x30 if 0x30 <= b <= 0x39 else 0x61 if chr(b).isascii() and (chr(b).isalpha() or chr(b) in "_+=-")
-                 else 0x20 for b in range(256))
+_CLASSES = bytes(0x30 if chr(b).isdigit() else 0x61 if chr(b).isascii() and (chr(b).isalpha() or chr(b) in "_+=-")
+                 else 0x20 for b in range(128)) + b" " * 128
 _DIGIT_TO_TOKEN = bytes(0x61 if b == 0x30 else b for b in range(256))
 _last_gates: tuple[Conversation | None, int] = (None, 0)
 
@@ -95,8 +95,8 @@ class Redacting(ConversationCheck):
 
     placeholder: ClassVar[str] = "[REDACTED]"
     what: ClassVar[str] = "personal data"
-    #: The :func:`gates` bit without which :meth:`spans` finds nothing in any message.
-    gate: ClassVar[int] = 0
+    #: The :func:`gates` bit without which :meth:`spans` finds nothing in any message (all: none).
+    gate: ClassVar[int] = -1
 
     def spans(self, text: str) -> list[Span]:
         raise NotImplementedError

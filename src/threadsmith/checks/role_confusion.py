@@ -1,8 +1,10 @@
 """Role-confusion checks (RC): turn leakage, leaked template tokens, speaking for the user, swapped roles.
 
-This module holds the checks that read speaker labels and template tokens (RC001-RC003). It
-imports, and so registers, the ones that judge who is speaking: :mod:`threadsmith.checks.role_voice`
-(RC004, and the helpers the RC modules share) and :mod:`threadsmith.checks.role_swap` (RC005).
+This module holds the checks that read speaker labels (RC001, RC002). It imports, and so
+registers, the others: :mod:`threadsmith.checks.role_tokens` (RC003, template tokens),
+:mod:`threadsmith.checks.role_voice` (RC004, and the helpers the RC modules share) and
+:mod:`threadsmith.checks.role_swap` (RC005). They read only the messages that
+:func:`threadsmith.checks.turn_scan.scan` lists for them.
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
-from threadsmith.checks import role_swap  # noqa: F401  (registers RC005)
+from threadsmith.checks import role_swap, role_tokens  # noqa: F401  (register RC005, RC003)
 from threadsmith.checks.base import ConversationCheck, Hit
 from threadsmith.checks.registry import register
-from threadsmith.checks.role_voice import code_spans, excerpt, marks, persona_names
+from threadsmith.checks.role_tokens import in_spans
+from threadsmith.checks.role_voice import code_spans, excerpt, persona_names
+from threadsmith.checks.turn_scan import scan
 from threadsmith.model import Conversation, Family, FixSafety, Message, Severity
 
 # --- speaker labels ------------------------------------------------------------------------
@@ -34,7 +38,8 @@ _LINE_LABEL = re.compile(r"\n[ \t]*" + _LABEL_BODY)
 #: A label inside a line, after the end of a sentence ("... the end. Human: and then?").
 _INLINE_LABEL = re.compile(r"[.!?*\"”’)\]][ \t]+" + _LABEL_BODY)
 #: A placeholder label anywhere in a line ("... - Harry {{user}}: which way?").
-_TAG_LABEL = re.compile(r"(?P<marks>)(?P<bracketed>)(?P<label>\{\{(?:user|char)\}\})[*_]*[ \t]*(?P<sep>:|[ \t]+(?:-|–|>>))")
+_TAG_LABEL = re.compile(
+    r"(?P<marks>)(?P<bracketed>)(?P<label>\{\{(?:user|char)\}\})[*_]*[ \t]*(?P<sep>:|[ \t]+(?:-|–|>>))")
 #: How far from the end of a turn a label inside a line is looked for (leaks are appended).
 _TAIL = 320
 _SIDE_LABELS = {
@@ -85,10 +90,6 @@ class Label(NamedTuple):
     inline: bool = False
 
 
-def _in_spans(position: int, spans: list[tuple[int, int]]) -> bool:
-    return any(start <= position < end for start, end in spans)
-
-
 def _side(match: re.Match[str], names: dict[str, frozenset[str]]) -> str:
     """Who a label names: "user", "assistant" (known labels and persona names), "role" (a user role
     word), "name" (a capitalized name nobody gave), or "" (a section heading, a lower-case word)."""
@@ -110,7 +111,9 @@ def _labels(text: str, names: dict[str, frozenset[str]], inline: bool) -> list[L
     """Labels at line starts (and with ``inline``, inside lines near the end), outside code, by position."""
     found = []
     first = _FIRST_LABEL.match(text)
-    matches = ([first] if first else []) + list(_LINE_LABEL.finditer(text)) if "\n" in text else [first] if first else []
+    matches = [first] if first else []
+    if "\n" in text:
+        matches += _LINE_LABEL.finditer(text)
     for match in matches:
         found.append((match, False))
     if inline:
@@ -126,7 +129,7 @@ def _labels(text: str, names: dict[str, frozenset[str]], inline: bool) -> list[L
         if spans is None:
             spans = code_spans(text)
         start = match.start("marks")
-        if not _in_spans(start, spans):
+        if not in_spans(start, spans):
             labels.append(Label(start, match.end(), side, match.group(0).strip(), is_inline))
     if inline and len(labels) > 1:
         labels.sort()
@@ -200,7 +203,7 @@ def _leak(conversation: Conversation, index: int, names: dict[str, frozenset[str
 def _leaks(conversation: Conversation, kind: str) -> Iterator[tuple[int, Label]]:
     """(message index, first label of the other side) for each user or assistant turn with a leak."""
     names = None
-    for i in marks(conversation).labels:
+    for i in scan(conversation).labels:
         names = names or persona_names(conversation)
         label = _leak(conversation, i, names, kind)
         if label is not None:
@@ -241,7 +244,7 @@ class TurnLeakage(ConversationCheck):
     fix_description = "cut the turn at the leaked speaker label"
 
     def check(self, conversation: Conversation) -> Iterable[Hit]:
-        return self._hits(conversation) if marks(conversation).labels else ()
+        return self._hits(conversation) if scan(conversation).labels else ()
 
     def _hits(self, conversation: Conversation) -> Iterator[Hit]:
         for i, label in _leaks(conversation, self.context.kind):
@@ -303,11 +306,11 @@ class OwnLabelPrefix(ConversationCheck):
     fix_description = "remove the speaker label at the start of the turn"
 
     def check(self, conversation: Conversation) -> Iterable[Hit]:
-        return self._hits(conversation) if marks(conversation).prefixes else ()
+        return self._hits(conversation) if scan(conversation).prefixes else ()
 
     def _hits(self, conversation: Conversation) -> Iterator[Hit]:
         names = None
-        for i in marks(conversation).prefixes:
+        for i in scan(conversation).prefixes:
             message = conversation.messages[i]
             names = names or persona_names(conversation)
             label = _own_prefix(message, names)
@@ -323,109 +326,4 @@ class OwnLabelPrefix(ConversationCheck):
                 message = message.with_text(message.text[label.end:].lstrip())
                 label = _own_prefix(message, names)
             messages[i] = message
-        return conversation.with_messages(messages)
-
-
-# --- template tokens -----------------------------------------------------------------------
-
-#: Special tokens of the common chat templates (ChatML, Llama 2/3, Mistral, Gemma, Phi, DeepSeek ...).
-_TOKEN_BODY = (
-    r"(?:<\|im_start\|>|<start_of_turn>|<\|start_header_id\|>)"
-    r"(?:[ \t]*(?:system|user|assistant|model|tool)\b(?:<\|end_header_id\|>)?[ \t]*\n?)?"
-    r"|<\|[A-Za-z][\w.-]{0,30}\|>|<｜[^｜\n]{1,40}｜>"
-    r"|\[/?INST\]|<</?SYS>>|\[/?(?:SYSTEM_PROMPT|AVAILABLE_TOOLS|TOOL_RESULTS)\]|\[TOOL_CALLS\]"
-    r"|<end_of_turn>|<bos>|<eos>|</?s>"
-    r"|###[ \t]*(?:Instruction|Input|Response|Human|Assistant):"
-)
-_TOKEN = re.compile(_TOKEN_BODY)
-#: A run of tokens with the spaces around them, as the fix removes it.
-_TOKEN_RUN = re.compile(rf"[ \t]*(?P<first>{_TOKEN_BODY})(?:[ \t]*(?:{_TOKEN_BODY}))*[ \t]*")
-#: ``<s>text</s>`` is HTML strikethrough, not a sequence marker.
-_STRIKE = re.compile(r"<s>(?:(?!\[/?INST\])[^<\n]){1,200}</s>")
-_TOKEN_HINT = re.compile(r"<[|｜/seb<]|\[/?[IAST]|###")
-
-
-def _token_skips(text: str) -> list[tuple[int, int]]:
-    skip = code_spans(text)
-    if "<s>" in text:
-        skip += [m.span() for m in _STRIKE.finditer(text)]
-    if "###" in text:  # an Alpaca header at the start of a line is a speaker label (RC001, RC002)
-        at = text.find("###")
-        while at >= 0:
-            if not text[text.rfind("\n", 0, at) + 1:at].strip():
-                skip.append((at, at + 3))
-            at = text.find("###", at + 3)
-    return skip
-
-
-def template_tokens(text: str) -> list[re.Match[str]]:
-    """Leaked chat-template tokens in a text (not in code, not HTML strikethrough)."""
-    if ("<" not in text and "[" not in text and "###" not in text) or not _TOKEN_HINT.search(text):
-        return []
-    skip = _token_skips(text)
-    return [m for m in _TOKEN.finditer(text) if not _in_spans(m.start(), skip)]
-
-
-def strip_tokens(text: str) -> str:
-    """The text without its leaked template tokens; a run removed between two words leaves one space."""
-    clean_edges = text == text.strip()
-    for _ in range(3):
-        if not template_tokens(text):
-            break
-        skip = _token_skips(text)
-        pieces, last = [], 0
-        for match in _TOKEN_RUN.finditer(text):
-            if _in_spans(match.start("first"), skip):
-                continue
-            left = text[match.start() - 1] if match.start() else "\n"
-            right = text[match.end()] if match.end() < len(text) else "\n"
-            pieces += [text[last:match.start()], "" if "\n" in (left, right) else " "]
-            last = match.end()
-        pieces.append(text[last:])
-        text = "".join(pieces)
-    return text.strip() if clean_edges else text
-
-
-@register
-class TemplateTokenLeak(ConversationCheck):
-    """Chat-template special tokens appear inside a message's content.
-
-    What it does:
-        Finds tokens such as ``<|im_start|>``, ``<|im_end|>``, ``<|eot_id|>``, ``[INST]``,
-        ``<<SYS>>``, ``<start_of_turn>``, ``<end_of_turn>``, ``</s>`` and any ``<|name|>`` token
-        in the text of any message, and Alpaca headers (``### Instruction:``) inside a line (at
-        the start of a line they are speaker labels: RC001, RC002). Tokens in code (backticks) and ``<s>...</s>`` HTML
-        strikethrough are left alone.
-    Why it matters:
-        The template adds these tokens itself; in the content they are tokenized as text or as
-        real special tokens, so the model learns to end turns early, open fake turns, or emit
-        the markers in its answers.
-    Example:
-        assistant: "The tide turns at six.<|im_end|>"
-    Fix:
-        Safe: remove the tokens (with the role name after a turn-opening token) and the gap
-        they leave.
-    """
-
-    code = "RC003"
-    name = "template-token-leak"
-    family = Family.ROLE_CONFUSION
-    severity = Severity.ERROR
-    fix_safety = FixSafety.SAFE
-    fix_description = "remove the template tokens"
-
-    def check(self, conversation: Conversation) -> Iterable[Hit]:
-        return self._hits(conversation) if marks(conversation).tokens else ()
-
-    def _hits(self, conversation: Conversation) -> Iterator[Hit]:
-        for i in marks(conversation).tokens:
-            message = conversation.messages[i]
-            found = template_tokens(message.text)
-            if found:
-                shown = ", ".join(dict.fromkeys(m.group(0).strip() for m in found[:5]))
-                count = f"{len(found)} template tokens" if len(found) > 1 else "a template token"
-                yield Hit(i, f"{message.role} message {i} contains {count}: {excerpt(shown)}")
-
-    def fix(self, conversation: Conversation) -> Conversation:
-        messages = [m.with_text(strip_tokens(m.text)) if template_tokens(m.text) else m for m in conversation.messages]
         return conversation.with_messages(messages)

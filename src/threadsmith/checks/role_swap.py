@@ -11,17 +11,9 @@ from typing import NamedTuple
 
 from threadsmith.checks.base import ConversationCheck, Hit
 from threadsmith.checks.registry import register
-from threadsmith.checks.role_voice import (
-    ANSWER_OPENS,
-    QUOTED,
-    REQUEST_OPENS,
-    TRAILING,
-    has_markdown,
-    marks,
-    may_open,
-    persona_names,
-)
-from threadsmith.checks.text import MessageView, columns, joined, view
+from threadsmith.checks.role_voice import QUOTED, persona_names
+from threadsmith.checks.text import MessageView, view
+from threadsmith.checks.turn_scan import ANSWER_OPENS, REQUEST_OPENS, may_open, scan
 from threadsmith.model import Conversation, Family, Severity
 
 #: How an assistant reply opens.
@@ -33,7 +25,8 @@ _ANSWER_OPENER = re.compile(
 #: "Here's a ...": a weaker sign of an answer (users paste things with "Here is my ...").
 _PRESENTS = re.compile(r"here(?:'s| is| are) (?:a|an|the|some|how|what)\b")
 #: What a role-play instruction asks for after assigning the role ("You are a guide. Describe ...").
-_TASK = (r"(?:(?:briefly|please|now|first|then|in detail) )?(?:analy[sz]e|provide|describe|explain|tell|share|write|give|discuss|evaluate|assess|suggest|recommend"
+_TASK = (r"(?:(?:briefly|please|now|first|then|in detail) )?"
+         r"(?:analy[sz]e|provide|describe|explain|tell|share|write|give|discuss|evaluate|assess|suggest|recommend"
          r"|create|compose|list|outline|offer|present|identify|detail|draft|compare|summari[sz]e|answer|respond"
          r"|reply|help|convince|persuade|introduce|narrate|teach|advise|how|what|why|which|please|imagine"
          r"|(?:can|could|would|will|do) you)")
@@ -65,6 +58,18 @@ _TASK_OPENER = re.compile(
 _OWN_WORDS = frozenset({"my", "i'm", "i've", "myself", "mine"})
 _OWN_VERBS = frozenset({"was", "am", "have", "had", "want", "need", "got", "made", "tried", "can't", "don't"})
 _YOU_WORDS = frozenset({"you", "your", "you're", "yourself"})
+
+
+def has_markdown(folded: str) -> bool:
+    """Lists, headings, code or bold: the layout of an answer."""
+    if folded.startswith(("- ", "* ", "1. ", "#")) or ("*" in folded and "**" in folded):
+        return True
+    return "\n" in folded and ("\n- " in folded or "\n* " in folded or "\n1. " in folded or "\n2. " in folded
+                               or "\n#" in folded or "```" in folded)
+
+
+#: What may follow a closing question mark ("...?*", '...?"').
+TRAILING = " \t\n*\"')"
 
 
 def _person_balance(words: tuple[str, ...]) -> int:
@@ -107,29 +112,37 @@ def _turn_kind(words: tuple[str, ...], folded: str, expected: str, voice: bool =
     if request >= 2 and request > answer and (opener or (asks and (count <= 40 or expected == "request"))) \
             and not answers:
         return "request", request - answer
-    if answer >= 2 and answer > request and (answer >= 3 or count >= 60 or layout or answers) and opener < 2:
+    # a turn that asks, with neither the opener nor the layout of an answer, is not one
+    if answer >= 2 and answer > request and (answer >= 3 or count >= 60 or layout or answers) and opener < 2 \
+            and (answers or layout or not asks):
         return "answer", answer - request
     return None, 0
 
 
-def _reads_as_other(role: str, folded: str, words: tuple[str, ...], voice: bool) -> bool:
-    """True when a user or assistant turn reads like the other role (:func:`_turn_kind`); most turns
-    are ruled out first from their first word, length, question marks and layout, at little cost."""
+def _other_margin(role: str, folded: str, words: tuple[str, ...], voice: bool) -> int:
+    """The margin by which a user or assistant turn reads like the other role (:func:`_turn_kind`),
+    or -1 when it does not; most turns are ruled out first from their first word, length, question
+    marks and layout, at little cost."""
     if not words:
-        return False
+        return -1
     if role == "assistant":  # a request opens like one, or is short and asks
         if not may_open(words, REQUEST_OPENS):
             if len(words) > 40 or "?" not in folded or not folded.rstrip(TRAILING).endswith("?"):
-                return False
-        return _turn_kind(words, folded, "answer", voice)[0] == "request"
+                return -1
+        kind, margin = _turn_kind(words, folded, "answer", voice)
+        return margin if kind == "request" else -1
     # an answer needs two signs, and a short one without an answer's opener needs a layout
+    opens = may_open(words, ANSWER_OPENS)
     if len(words) < 60 and not ("\n" in folded or folded.startswith(("- ", "* ", "1. ", "#"))):
-        if not may_open(words, ANSWER_OPENS):
-            return False
+        if not opens:
+            return -1
         head = folded[:200].lstrip(" \t\n*\"'#>-")
         if not (_ANSWER_OPENER.match(head) or _PRESENTS.match(head)):
-            return False
-    return _turn_kind(words, folded, "request", voice)[0] == "answer"
+            return -1
+    elif not opens and "?" in folded and folded.rstrip(TRAILING).endswith("?") and not has_markdown(folded):
+        return -1  # it asks, with neither the opener nor the layout of an answer
+    kind, margin = _turn_kind(words, folded, "request", voice)
+    return margin if kind == "answer" else -1
 
 
 #: The first word of each *action*, or of each sentence of narration (its subject, most of the time).
@@ -223,39 +236,55 @@ def swap_votes(conversation: Conversation, roleplay: bool) -> Votes:
     return Votes(swapped, normal, against, not narrated or len(roles) == 2 or named >= 2)
 
 
-def may_be_swapped(conversation: Conversation, roleplay: bool) -> bool:
-    """False when no turn can read like the other role, so :func:`swap_votes` would find none swapped.
+def may_be_swapped(conversation: Conversation, roleplay: bool, min_votes: int = 1) -> bool:
+    """False when :func:`swap_votes` could not count ``min_votes`` against the labels.
 
-    In narrated role-play a swap needs a user turn narrated in the third person; elsewhere a
-    user turn that may read like an answer, or an assistant turn that may read like a request.
+    In narrated role-play a swap needs a user turn narrated in the third person. Elsewhere only
+    the turns :func:`~threadsmith.checks.turn_scan.scan` lists can read like the other role: their
+    votes, and the length vote, are counted first, without classifying every turn.
     """
-    if roleplay and ("*" in joined(conversation) or '"' in joined(conversation)):
-        roles, _, folded, _ = columns(conversation)
-        marked = [i for i, role in enumerate(roles)
-                  if (role == "user" or role == "assistant") and ("*" in folded[i] or '"' in folded[i])]
-        if marked:  # narrated
-            return _third_person_user(conversation, [i for i in marked if roles[i] == "user"])
-    found = marks(conversation).swap
-    if not found:
+    found = scan(conversation)
+    if roleplay and found.narrated:
+        return bool(found.acted) and _third_person_user(conversation, found.acted)
+    views = view(conversation)
+    swapped = strong = 0
+    for i in found.swap:
+        margin = _other_margin(views[i].role, views[i].folded, views[i].words, roleplay)
+        if margin >= 0:
+            swapped += 1
+            strong = max(strong, margin)
+    if not swapped:
         return False
-    roles, _, folded, words = columns(conversation)
-    return any(_reads_as_other(roles[i], folded[i], words[i], roleplay) for i in found)
+    against = swapped + (strong >= 3)
+    if against < min_votes:
+        user_words = sum(len(v.words) for v in views if v.role == "user")
+        reply_words = sum(len(v.words) for v in views if v.role == "assistant")
+        against += user_words >= 20 and user_words >= _LONGER * reply_words
+    return against >= min_votes
+
+
+def _first_person_actions(folded: str) -> bool:
+    """True when a folded turn has ``*actions*`` and every one opens in the first person ("*I nod*")."""
+    stars = folded.count("*")
+    if not stars:
+        return False
+    if stars == 2:
+        return folded.startswith(("*i ", "*i'", "*my "))
+    return 2 * (folded.count("*i ") + folded.count("*i'") + folded.count("*my ")) >= stars
 
 
 _NOT_NARRATION = " \t\n.,;:!?-–—()'"
 
 
-def _third_person_user(conversation: Conversation, acted: list[int]) -> bool:
-    """True when one of the marked user turns narrates in the third person."""
-    folded = columns(conversation)[2]
+def _third_person_user(conversation: Conversation, acted: tuple[int, ...]) -> bool:
+    """True when one of the user turns ``acted`` (which mark narration or dialogue) narrates in the third person."""
+    views = view(conversation)
     names = None
     for i in acted:
-        text = folded[i]
-        stars = text.count("*")
-        if stars and (text.startswith(("*i ", "*i'", "*my ")) if stars == 2 else
-                      2 * (text.count("*i ") + text.count("*i'") + text.count("*my ")) >= stars):
-            continue  # every *action* opens in the first person
-        if not stars and not "".join(text.split('"')[::2]).strip(_NOT_NARRATION):
+        text = views[i].folded
+        if _first_person_actions(text):
+            continue
+        if "*" not in text and not "".join(text.split('"')[::2]).strip(_NOT_NARRATION):
             continue  # all quoted speech, no narration
         if names is None:
             names = frozenset(word for name in persona_names(conversation)["assistant"] for word in name.split())
@@ -270,14 +299,20 @@ class SwappedRoles(ConversationCheck):
 
     What it does:
         Classifies each user and assistant turn by how it reads. In assistant and instruction
-        data: a request (opens like "Can you help me...", "Write a...", "Imagine you are...";
-        short; a question; first person) or an answer (opens like "Certainly! Here's..."; long;
-        lists or code; no question); a user side twice as long as the assistant's also counts
-        against the labels. In roleplay data that marks narration (``*actions*``, quoted
-        dialogue): narration in the first person ("*I cough*", the user's usual voice) or the
-        third person ("*Maren frowns*", the character's), and both roles must read like the
-        other. The conversation is reported when the signs against the labels number at least
-        ``min_votes`` and ``ratio`` times the signs for them.
+        data: a request (opens like "Can you help me...", "Write a...", "Imagine you are...",
+        "You are a tour guide. Describe..."; short; a question; first person) or an answer
+        (opens like "Certainly! Here's..."; long; lists or code; no question). A turn that opens
+        like one never reads like the other, a question closing a long reply does not make it a
+        request, and a turn that asks is not an answer unless it opens or is laid out like one.
+        A user side 1.5 times as long as the assistant's (in all) counts against the labels,
+        and the opposite for them. Roleplay data in plain prose (instruction-style, like
+        GPTeacher) is judged the same way, with the person reversed: the character answers in
+        the first person, the instruction addresses "you". In roleplay data that marks
+        narration (``*actions*``, quoted dialogue): narration in the first person ("*I
+        cough*", the user's usual voice) or the third person ("*Maren frowns*", the
+        character's), and both roles must read like the other. The conversation is reported
+        when the signs against the labels number at least ``min_votes`` and ``ratio`` times the
+        signs for them.
     Why it matters:
         Swapped roles teach the model to ask the questions and the user to answer them; a
         reader or role-mapping bug usually swaps a whole file at once.
@@ -296,7 +331,7 @@ class SwappedRoles(ConversationCheck):
 
     def check(self, conversation: Conversation) -> Iterable[Hit]:
         roleplay = self.context.kind == "roleplay"
-        if len(conversation.messages) < 2 or not may_be_swapped(conversation, roleplay):
+        if len(conversation.messages) < 2 or not may_be_swapped(conversation, roleplay, self.options["min_votes"]):
             return ()
         return self._hits(conversation, roleplay)
 

@@ -12,7 +12,8 @@ from functools import lru_cache
 
 from threadsmith.checks.base import ConversationCheck, Hit
 from threadsmith.checks.registry import register
-from threadsmith.checks.text import ACTION, columns, joined, view
+from threadsmith.checks.text import ACTION, view
+from threadsmith.checks.turn_scan import scan
 from threadsmith.model import Conversation, Family, Severity
 
 # --- shared helpers ------------------------------------------------------------------------
@@ -73,136 +74,6 @@ def persona_names(conversation: Conversation) -> dict[str, frozenset[str]]:
     return names
 
 
-# --- how turns open (RC005's cheap signs, read by :func:`marks`) -----------------------------
-
-def _openings(spec: str) -> dict[str, frozenset[str] | None]:
-    """First word -> the second words an opener may go on with (None: any), from "first:second,second" items."""
-    table: dict[str, frozenset[str] | None] = {}
-    for item in spec.split():
-        first, _, seconds = item.partition(":")
-        table[first] = frozenset(seconds.split(",")) if seconds else None
-    return table
-
-
-#: The first words (and second words) of the request openers of :mod:`threadsmith.checks.role_swap`: a turn
-#: that starts otherwise cannot open like a request.
-REQUEST_OPENS = _openings("""
-hi hey hello can:you could:you would:you will:you please help write explain summarize summarise translate give tell
-describe how:do,can,should what:is what's:the i:need,want i'd:like i'm:looking imagine pretend roleplay role:play
-act:as take:on,the assume:the play:the step:into you:are you're as:a,an,the compose create list provide suggest
-generate outline name discuss share offer
-""")
-#: The same for the answer openers (``_ANSWER_OPENER``, ``_PRESENTS`` in :mod:`threadsmith.checks.role_swap`).
-ANSWER_OPENS = _openings("""
-sure certainly absolutely of:course great:question good:question excellent:question i'd:be i'm:happy,glad,delighted
-i:would,am as:an here:is,are here's
-""")
-
-
-def may_open(words: tuple[str, ...], table: dict[str, frozenset[str] | None]) -> bool:
-    """True when the first words of a turn may start one of the openers of ``table``."""
-    if not words or words[0] not in table:
-        return False
-    seconds = table[words[0]]
-    return seconds is None or (len(words) > 1 and words[1] in seconds)
-
-
-
-def has_markdown(folded: str) -> bool:
-    """Lists, headings, code or bold: the layout of an answer."""
-    if folded.startswith(("- ", "* ", "1. ", "#")) or ("*" in folded and "**" in folded):
-        return True
-    return "\n" in folded and ("\n- " in folded or "\n* " in folded or "\n1. " in folded or "\n2. " in folded
-                               or "\n#" in folded or "```" in folded)
-
-
-#: What may follow a closing question mark ("...?*", '...?"').
-TRAILING = " \t\n*\"')"
-
-
-class Marks:
-    """The messages each RC check needs to read, found once per conversation by cheap character tests.
-
-    A slotted class rather than a named tuple: its fields are read several times per
-    conversation, and slot reads are the cheapest attribute reads there are.
-    """
-
-    __slots__ = ("labels", "prefixes", "tokens", "swap")
-
-    def __init__(self, labels: tuple[int, ...], prefixes: tuple[int, ...], tokens: tuple[int, ...],
-                 swap: tuple[int, ...]) -> None:
-        self.labels = labels  # user and assistant turns with a label separator (``:``, ``]``, ``>``, `` - ``)
-        self.prefixes = prefixes  # ... with one near the start
-        self.tokens = tokens  # any message with ``<``, ``[`` or ``#``
-        self.swap = swap  # user turns that may read like an answer, assistant turns like a request
-
-
-_last_marks: tuple[Conversation | None, Marks | None] = (None, None)
-
-
-def marks(conversation: Conversation) -> Marks:
-    """:class:`Marks` of a conversation; cached for the conversation being checked (the RC checks share it).
-
-    The characters labels and tokens need are looked for in all the text at once (most
-    conversations have none); then one pass of cheap tests over the messages' columns. The
-    checks read only the messages listed (most conversations list none for most checks).
-    """
-    global _last_marks
-    if _last_marks[0] is conversation and _last_marks[1] is not None:
-        return _last_marks[1]
-    roles, texts, folded, words = columns(conversation)
-    everything = joined(conversation)
-    tokens: tuple[int, ...] = ()
-    brackets = "[" in everything
-    angles = ">" in everything  # every template token has "]" after "[", or ">", or "###"
-    if brackets or angles or "#" in everything:
-        tokens = tuple(i for i, text in enumerate(texts) if "<" in text or "[" in text or "#" in text)
-    labels: tuple[int, ...] = ()
-    prefixes: tuple[int, ...] = ()
-    if brackets or angles or ":" in everything or "–" in everything or _spaced_dash(everything):
-        labels = tuple(i for i, text in enumerate(texts) if roles[i] in _SIDES and _may_label(text))
-        prefixes = tuple(i for i in labels if ":" in texts[i][:80] or "]" in texts[i][:80] or ">" in texts[i][:80])
-    swap = []
-    for i, role in enumerate(roles):
-        if role == "user":
-            turn = words[i]  # may read like an answer: long, an answer's opening words, laid out on several lines
-            if not turn:
-                continue
-            seconds = ANSWER_OPENS.get(turn[0], False)
-            if (len(turn) >= 60 or seconds is None or (seconds and len(turn) > 1 and turn[1] in seconds)
-                    or "\n" in folded[i] or folded[i].startswith(("- ", "* ", "1. ", "#"))):
-                swap.append(i)
-        elif role == "assistant":
-            turn = words[i]  # may read like a request (a superset: see role_swap)
-            if not turn:
-                continue
-            seconds = REQUEST_OPENS.get(turn[0], False)
-            if (seconds is None or (seconds and len(turn) > 1 and turn[1] in seconds)
-                    or (len(turn) <= 40 and "?" in folded[i][-6:])):
-                swap.append(i)
-    found = Marks(labels, prefixes, tokens, tuple(swap))
-    _last_marks = (conversation, found)
-    return found
-
-
-_SIDES = frozenset({"user", "assistant"})
-
-
-def _spaced_dash(text: str) -> bool:
-    """True when a hyphen stands between spaces (``Name - text``); found from the hyphens, which are few."""
-    at = text.find("-")
-    while at >= 0:
-        if text[at - 1:at] == " " and text[at + 1:at + 2] == " ":
-            return True
-        at = text.find("-", at + 1)
-    return False
-
-
-def _may_label(text: str) -> bool:
-    """True when a text has a character a speaker label needs: ``:``, ``]``, ``>``, a dash between spaces."""
-    return ":" in text or "]" in text or ">" in text or "–" in text or ("-" in text and " - " in text)
-
-
 def code_spans(text: str) -> list[tuple[int, int]]:
     """Fenced and inline code spans of a text (where labels and tokens are quoted, not leaked)."""
     return [m.span() for m in _CODE.finditer(text)] if "`" in text else []
@@ -215,20 +86,6 @@ def excerpt(text: str, limit: int = 60) -> str:
 
 
 # --- speaking for the user (god-modding) ---------------------------------------------------
-
-
-def _addressed(conversation: Conversation, roleplay: bool) -> list[int]:
-    """Assistant turns after the first user turn that mention "you" (outside roleplay data, only those
-    with ``*actions*``, the only narration judged there)."""
-    roles, _, folded, _ = columns(conversation)
-    found = []
-    seen_user = False
-    for i, role in enumerate(roles):
-        if role == "user":
-            seen_user = True
-        elif role == "assistant" and seen_user and (roleplay or "*" in folded[i]) and "you" in folded[i]:
-            found.append(i)
-    return found
 
 
 _ADVERB = r"(?:(?:slowly|quickly|suddenly|finally|just|simply|immediately|instinctively|nervously|silently|quietly" \
@@ -370,10 +227,13 @@ class SpeaksForUser(ConversationCheck):
         In assistant turns, looks at narration for sentences where "you" opens a clause and
         feels, decides, says or does something ("You feel a chill", "...and you decide to
         follow her", "You nod and say...") or where the user's body reacts ("your heart
-        races", "a shiver runs down your spine"). In roleplay data narration is the text
-        outside quoted dialogue, or the ``*action*`` spans when dialogue is not quoted; text
-        that may be speech is only judged for the body reacting. In other data only
-        ``*action*`` spans are judged ("you can install it with pip" is advice). Dialogue
+        races", "a shiver runs down your spine", "you are overcome with relief"). In roleplay
+        data narration is the text outside quoted dialogue (and ``*actions*`` inside it), or
+        the ``*action*`` spans when dialogue is not quoted. Roleplay text that marks neither
+        may be speech: there "you" must open a sentence (alone, or after a short lead-in such
+        as "Slowly, you") that holds no first person ("You feel cornered, I know" is speech),
+        and not follow a condition or a guess ("When you...", "Perhaps you..."). In other data
+        only ``*action*`` spans are judged ("you can install it with pip" is advice). Dialogue
         addressed to the user ("\\"You look tired,\\" she says"), questions, and scene-setting
         turns before the user's first turn are not reported.
     Why it matters:
@@ -392,7 +252,12 @@ class SpeaksForUser(ConversationCheck):
     severity = Severity.WARNING
 
     def check(self, conversation: Conversation) -> Iterable[Hit]:
-        found = _addressed(conversation, self.context.kind == "roleplay")
+        found = scan(conversation).you
+        if not found:
+            return ()
+        if self.context.kind != "roleplay":  # outside roleplay data only *actions* are narration
+            views = view(conversation)
+            found = tuple(i for i in found if "*" in views[i].folded)
         return self._hits(conversation, found) if found else ()
 
     def _hits(self, conversation: Conversation, found: tuple[int, ...]) -> Iterator[Hit]:

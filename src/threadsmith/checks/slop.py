@@ -72,6 +72,9 @@ STOCK_PHRASES = WordPhrases([
     "great question", "certainly here's|here_is", "tirelessly", "meticulously|meticulous",
 ])
 
+#: anchor -> the word sets one of which a message must hold besides it (None: none needed)
+_Requirements = dict[str, tuple[frozenset[str], ...] | None]
+
 
 def _needs(variant: tuple[str, ...], anchor: str) -> frozenset[str]:
     """The words besides the anchor that a variant cannot match without: its uncommon ones, or
@@ -80,11 +83,11 @@ def _needs(variant: tuple[str, ...], anchor: str) -> frozenset[str]:
     return frozenset([w for w in others if w not in COMMON_WORDS] or [w for w in others if len(w) >= 4])
 
 
-def _requirements(table: WordPhrases) -> dict[str, tuple[frozenset[str], ...] | None]:
+def _requirements(table: WordPhrases) -> _Requirements:
     """For each anchor, the word sets one of which a message must hold for any of its variants to
     match (None: the anchor alone may match). The shared scan finds these words too, so a common
     anchor ("old" of "as old as time") costs nothing in a message without its partners."""
-    out: dict[str, tuple[frozenset[str], ...] | None] = {}
+    out: _Requirements = {}
     for anchor, variants in table.variants_by_anchor().items():
         needs = {_needs(variant, anchor) for variant in variants}
         out[anchor] = None if frozenset() in needs else tuple(n for n in needs if not any(m < n for m in needs))
@@ -94,13 +97,14 @@ def _requirements(table: WordPhrases) -> dict[str, tuple[frozenset[str], ...] | 
 _REQUIREMENTS = _requirements(STOCK_PHRASES)
 
 
-def _by_pivot(requirements: dict[str, tuple[frozenset[str], ...] | None]) -> dict[str, list[tuple[str, frozenset[str]]]]:
-    """(anchor, word set) pairs indexed by a pivot: the rarest-looking of the anchor and the set."""
+def _by_pivot(requirements: _Requirements) -> dict[str, list[tuple[str, frozenset[str]]]]:
+    """(anchor, every word it needs) pairs indexed by a pivot: the rarest-looking of those words."""
     out: dict[str, list[tuple[str, frozenset[str]]]] = {}
     for anchor, needs in requirements.items():
         for need in needs or ():
-            pivot = max(sorted(need | {anchor}), key=lambda w: (w not in COMMON_WORDS, len(w)))
-            out.setdefault(pivot, []).append((anchor, need))
+            words = need | {anchor}
+            pivot = max(sorted(words), key=lambda w: (w not in COMMON_WORDS, len(w)))
+            out.setdefault(pivot, []).append((anchor, words))
     return out
 
 
@@ -114,11 +118,13 @@ share_anchors(STOCK_PHRASES.anchors.union(*(need for needs in _REQUIREMENTS.valu
 def _candidates(found: frozenset[str]) -> frozenset[str]:
     """The stock-phrase anchors among scanned words (of a message, or of a whole conversation)
     whose partner words are there too: only their variants can match."""
-    lone = _LONE.intersection(found)
-    pivots = _PIVOT_WORDS.intersection(found)
-    if not pivots:
-        return lone
-    return lone.union([anchor for pivot in pivots for anchor, need in _PIVOTS[pivot] if anchor in found and need <= found])
+    lone = _LONE & found
+    pivots = _PIVOT_WORDS & found
+    if pivots:
+        paired = [anchor for pivot in pivots for anchor, words in _PIVOTS[pivot] if words <= found]
+        if paired:
+            return lone.union(paired)
+    return lone
 
 
 #: A single word ("tapestry") is weaker evidence than a stock phrase ("time seemed to stand still").
@@ -215,7 +221,8 @@ class StockPhrases(ConversationCheck):
         where = f"assistant message {busiest} (and the other replies) use"
         if len(replies(conversation)[0]) == 1:
             where = f"assistant message {busiest} uses"
-        return [Hit(busiest, f"{where} {len(hits)} stock phrases ({rate:.0f} per 1,000 words): {_top(Counter(hits), 4)}")]
+        top = _top(Counter(hits), 4)
+        return [Hit(busiest, f"{where} {len(hits)} stock phrases ({rate:.0f} per 1,000 words): {top}")]
 
 
 @register

@@ -11,9 +11,9 @@ check whose anchors occur nowhere in the conversation (:func:`anywhere`) stops t
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator, Mapping
 from itertools import compress
 from operator import itemgetter
-from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, ClassVar
 
 from threadsmith.checks.base import Check, ConversationCheck, Hit
@@ -105,17 +105,19 @@ _POINTED = {"help": (("with", "that"), ("with", "this")), "assist": (("with", "t
 _DEMONSTRATIVES = (("that",), ("this",))
 _SORRY = frozenset({"sorry", "apologize", "apologise", "apologies", "unfortunately", "afraid", "regret"})
 _EMPTY: frozenset[str] = frozenset()
-_WORDS = itemgetter(3)  # MessageView.words
 _anchor_sets: list[frozenset[str]] = []
 _anchors: frozenset[str] = frozenset()
 
+# --- The family's scan of a conversation --------------------------------------------------------
+# Computed once per conversation (like view()), with C-level loops only: the shared anchor words
+# of each message (one set intersection per message), all of them together, and the assistant
+# messages' indexes and views. A tuple: (conversation, found, union, indexes, views).
 
-#: (conversation, the shared anchor words of each message, all of them, the indexes of the
-#: assistant messages, their views): computed once per conversation by :func:`_scan`.
-_Scan = tuple[Conversation | None, tuple[frozenset[str], ...], frozenset[str], tuple[int, ...], tuple[MessageView, ...]]
+_Scan = tuple[Conversation | None, tuple[frozenset[str], ...], frozenset[str], tuple[int, ...],
+              tuple[MessageView, ...]]
 _NO_SCAN: _Scan = (None, (), _EMPTY, (), ())
 _last_scan = _NO_SCAN
-_ROLE = itemgetter(0)  # MessageView.role
+_ROLE, _WORDS = itemgetter(0), itemgetter(3)  # MessageView.role, .words
 _IS_ASSISTANT = "assistant".__eq__
 
 
@@ -131,7 +133,7 @@ def _scan(conversation: Conversation) -> _Scan:
     global _last_scan
     if _last_scan[0] is not conversation:
         views = view(conversation)
-        mask = tuple(map(_IS_ASSISTANT, map(_ROLE, views)))  # C-level loops only
+        mask = tuple(map(_IS_ASSISTANT, map(_ROLE, views)))
         found = tuple(map(_anchors.intersection, map(_WORDS, views)))
         _last_scan = (conversation, found, _EMPTY.union(*found), tuple(compress(range(len(views)), mask)),
                       tuple(compress(views, mask)))
@@ -141,18 +143,22 @@ def _scan(conversation: Conversation) -> _Scan:
 def present(conversation: Conversation) -> tuple[frozenset[str], ...]:
     """The shared anchor words found in each message (every role): one set intersection per
     message serves every phrase check of the family (cached per conversation)."""
-    return _scan(conversation)[1]
+    scan = _last_scan
+    return (scan if scan[0] is conversation else _scan(conversation))[1]
 
 
 def anywhere(conversation: Conversation) -> frozenset[str]:
     """Every shared anchor word found in the conversation: a check whose words are not there
     has nothing to look for in any message."""
-    return _scan(conversation)[2]
+    scan = _last_scan
+    return (scan if scan[0] is conversation else _scan(conversation))[2]
 
 
 def replies(conversation: Conversation) -> tuple[tuple[int, ...], tuple[MessageView, ...]]:
     """The indexes and the views of the assistant messages (cached per conversation)."""
-    scan = _scan(conversation)
+    scan = _last_scan
+    if scan[0] is not conversation:
+        scan = _scan(conversation)
     return scan[3], scan[4]
 
 

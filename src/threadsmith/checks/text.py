@@ -282,23 +282,3 @@ def joined(conversation: Conversation) -> str:
     _last_joined = (conversation, text)
     return text
 
-
-# --- Columns ---------------------------------------------------------------------------------
-# Reading a field of a MessageView costs a descriptor call; a check that loops over messages
-# reading two or three fields pays that per message. columns() transposes the views once (in C),
-# so checks loop over plain tuples: ``roles, texts, folded, words = columns(conversation)``.
-
-Columns = tuple  # (roles, texts, folded, words): one tuple per MessageView field, in message order
-
-_last_columns: tuple[Conversation | None, tuple] = (None, ((), (), (), ()))
-
-
-def columns(conversation: Conversation) -> tuple:
-    """:func:`view` as columns ``(roles, texts, folded, words)``; cached for the conversation being checked."""
-    global _last_columns
-    if _last_columns[0] is conversation:
-        return _last_columns[1]
-    views = view(conversation)
-    found = tuple(zip(*views)) if views else ((), (), (), ())
-    _last_columns = (conversation, found)
-    return found

@@ -29,18 +29,25 @@ SAMPLE_WORDS, MEASURED_WORDS = 64, 20_000
 
 
 def mattr(tokens: list[str], window: int) -> float:
-    """Moving-average type-token ratio: the mean share of distinct tokens in every window."""
-    if len(tokens) <= window:
-        return len(set(tokens)) / max(1, len(tokens))
-    counts = Counter(tokens[:window])
-    total = len(counts)
-    for old, new in zip(tokens, tokens[window:]):
-        counts[new] += 1
-        counts[old] -= 1
-        if not counts[old]:
-            del counts[old]
-        total += len(counts)
-    return total / (window * (len(tokens) - window + 1))
+    """Moving-average type-token ratio: the mean share of distinct tokens in every window.
+
+    Computed without sliding: token i adds one distinct token to every window that holds it and
+    starts after the token's previous occurrence.
+    """
+    n = len(tokens)
+    if n <= window:
+        return len(set(tokens)) / max(1, n)
+    index: dict[str, int] = {}
+    ids = np.array([index.setdefault(t, len(index)) for t in tokens], dtype=np.int64)
+    order = np.argsort(ids, kind="stable")
+    previous = np.full(n, -1, dtype=np.int64)
+    same = ids[order[1:]] == ids[order[:-1]]
+    previous[order[1:][same]] = order[:-1][same]
+    at = np.arange(n)
+    first = np.maximum(np.maximum(at - window + 1, previous + 1), 0)
+    last = np.minimum(at, n - window)
+    total = int(np.maximum(last - first + 1, 0).sum())
+    return total / (window * (n - window + 1))
 
 
 def distinct(tokens: list[str], n: int) -> float:
@@ -98,7 +105,12 @@ class LowLexicalDiversity(DatasetCheck):
                 self._sample[slot] = summary
 
     def finish(self) -> Iterator[DatasetHit]:
-        tokens = [w for text in self._sample for w in _sample_words(text)][:MEASURED_WORDS]
+        tokens: list[str] = []
+        for text in self._sample:
+            tokens += _sample_words(text)
+            if len(tokens) >= MEASURED_WORDS:
+                break
+        tokens = tokens[:MEASURED_WORDS]
         if self._seen < self.options["min_entries"] or len(tokens) < self.options["min_words"]:
             return
         ratio = mattr(tokens, 50)
@@ -280,7 +292,7 @@ class NearDuplicateMass(DatasetCheck):
 
     What it does:
         Clusters the conversations by MinHash similarity of their assistant replies (as
-        near-duplicate, RP002, with a lower ``threshold``, default 0.7, and counting identical
+        near-duplicate, RP002, with its own ``threshold``, default 0.7, and counting identical
         replies too) and reports when at least ``max_share`` of them (default 30%) have a
         near-duplicate. RP002, RP005 and RP001 list the entries.
     Why it matters:
