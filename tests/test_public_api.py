@@ -7,8 +7,8 @@ import threadsmith
 
 
 def test_all_matches_public_names() -> None:
-    public = {name for name in vars(threadsmith) if not name.startswith("_")}
-    modules = {name for name, value in vars(threadsmith).items() if type(value).__name__ == "module"}
+    public = {name for name in dir(threadsmith) if not name.startswith("_")}
+    modules = {name for name in public if type(getattr(threadsmith, name)).__name__ == "module"}
     assert set(threadsmith.__all__) - {"__version__"} == public - modules
     assert threadsmith.__all__ == sorted(threadsmith.__all__, key=lambda n: (n.islower(), n))
 

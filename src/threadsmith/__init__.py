@@ -12,7 +12,7 @@ Two levels of API::
 Nothing outside ``__all__`` is promised; internal modules may move.
 """
 
-from importlib import metadata as _metadata
+from typing import Any as _Any
 
 from threadsmith.audit import AuditReport, AuditSummary, audit
 from threadsmith.checks import Check, ConversationCheck, DatasetCheck, Hit, all_checks, register
@@ -34,8 +34,6 @@ from threadsmith.errors import (
     UserError,
 )
 from threadsmith.formats import read_file, to_record, write_jsonl
-from threadsmith.report import quality_score, write_report
-from threadsmith.stats import DatasetStats, dataset_stats
 from threadsmith.model import (
     ContentPart,
     Conversation,
@@ -49,12 +47,37 @@ from threadsmith.model import (
     Source,
     ToolCall,
 )
-from threadsmith.workspace import Workspace
 
-try:
-    __version__ = _metadata.version("threadsmith")
-except _metadata.PackageNotFoundError:  # running from a source tree without installing
-    __version__ = "0+unknown"
+#: Names loaded on first use, so that ``import threadsmith`` (and every CLI start) stays fast.
+_LAZY = {
+    "DatasetStats": "threadsmith.stats",
+    "dataset_stats": "threadsmith.stats",
+    "quality_score": "threadsmith.report",
+    "write_report": "threadsmith.report",
+    "Workspace": "threadsmith.workspace",
+}
+
+
+def __getattr__(name: str) -> _Any:
+    if name == "__version__":
+        from importlib import metadata
+
+        try:
+            value = metadata.version("threadsmith")
+        except metadata.PackageNotFoundError:  # running from a source tree without installing
+            value = "0+unknown"
+    elif name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+    else:
+        raise AttributeError(f"module 'threadsmith' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY) | {"__version__"})
 
 __all__ = [
     "AuditReport",
