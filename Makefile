@@ -25,14 +25,23 @@ $(STAMP): $(PY) pyproject.toml
 install: $(STAMP)
 
 EXAMPLES := $(wildcard src/threadsmith/examples/*.jsonl)
+WORKSPACE ?= threadsmith-workspace
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
+# The web workbench: seeds an empty workspace with the example datasets (imported and audited),
+# then serves it and prints the URL to open. Ctrl+C stops it.
 run: $(STAMP)
-	@for f in $(EXAMPLES); do \
-		echo; echo "== threadsmith audit $$f"; \
-		$(VENV)/bin/threadsmith audit "$$f" --exit-zero --limit 3 || exit $$?; \
-	done
+	$(VENV)/bin/threadsmith serve --seed-examples --workspace "$(WORKSPACE)" --host "$(HOST)" --port "$(PORT)"
 
+# Browser tests drive Debian's Chromium; as root, install it when missing (they skip without it).
 test: $(STAMP)
+	@if [ "$$(id -u)" = 0 ] && [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing chromium for the browser tests"; \
+		(apt-get install -y -qq chromium >/dev/null 2>&1 || \
+		 (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null 2>&1)) || \
+		echo "could not install chromium; the browser tests will skip"; \
+	fi
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
@@ -41,6 +50,7 @@ bench: $(STAMP)
 	$(PY) bench/minhash_choice.py --n 1000000 --only threadsmith
 	$(PY) bench/quality/run.py
 	$(PY) bench/workspace.py
+	$(PY) bench/train.py  # CUDA: the 340M comparison; without a GPU, the --tiny CPU comparison
 
 docs: $(STAMP)
 	$(PY) docs/generate.py

@@ -7,10 +7,12 @@ memory figure is what the pipeline's structures keep resident after the run:
 
 * ``datasketch``: ``MinHash(64)`` + ``MinHashLSH(threshold=0.8)``, insert then query every turn;
 * ``rensa``: ``RMinHash(64)`` + ``RMinHashLSH(0.8, 64 perms, 16 bands)``, insert then query;
-* ``threadsmith``: rensa signatures kept as 16-bit slots, numpy banding, verification and
-  connected components (threadsmith.checks.near_duplicates: what RP002 runs).
+* ``threadsmith``: what RP002 runs (threadsmith.checks.near_duplicates): word hashes
+  (features.py), their 3-gram hashes and rensa signatures made 512 turns at a time (a worker's
+  chunk, settled in one call), kept as 16-bit slots; numpy banding, verification and connected
+  components.
 
-All use word 3-gram shingles built the same way. Run::
+All use word 3-gram shingles (threadsmith hashes the words first, the others join them). Run::
 
     .venv/bin/python bench/minhash_choice.py             # 100k turns each (datasketch: 20k), extrapolated
     .venv/bin/python bench/minhash_choice.py --n 1000000 --only rensa threadsmith
@@ -94,19 +96,16 @@ def run_rensa(data: list[tuple[str, ...]]) -> dict[str, float]:
 
 
 def run_threadsmith(data: list[tuple[str, ...]]) -> dict[str, float]:
-    from array import array
-
-    from rensa import RMinHash
-
     from threadsmith.checks.base import EntryRef
-    from threadsmith.checks.near_duplicates import SignatureStore, cluster
+    from threadsmith.checks.features import word_values
+    from threadsmith.checks.near_duplicates import SignatureStore, cluster, settle_signatures
 
     t0 = time.process_time()
     store = SignatureStore()
-    for i, words in enumerate(data):
-        m = RMinHash(64, SEED)
-        m.update(shingles(words))
-        store.add(array("I", m.digest()).tobytes(), EntryRef(None, i, None, None))
+    for start in range(0, len(data), 512):  # as the workers do: a chunk's signatures settled in one call
+        chunk = data[start:start + 512]
+        pending = [[word_values(words), None] for words in chunk]
+        store.add_many(settle_signatures(pending), [EntryRef(None, start + k, None, None) for k in range(len(chunk))])
     t1 = time.process_time()
     sigs = store.matrix()
     labels, _ = cluster(sigs, THRESHOLD)

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from threadsmith.checks import EntryRef, Runner, build_checks
 from threadsmith.checks.profile import CheckContext, detect_kind
@@ -20,7 +20,17 @@ from threadsmith.config import Config
 from threadsmith.errors import InputNotFound, UserError
 from threadsmith.formats import DATASET_SUFFIXES, jsonl_chunks, read_file, write_jsonl
 from threadsmith.model import Conversation, Finding, FixSafety, Severity
-from threadsmith.workers import MIN_PARALLEL_BYTES, LineResult, WorkerSpec, check_lines, line_result, worker_count
+if TYPE_CHECKING:
+    from threadsmith.rendering import ChatTokenizer
+from threadsmith.workers import (
+    CHUNK_LINES,
+    MIN_PARALLEL_BYTES,
+    LineResult,
+    WorkerSpec,
+    check_items,
+    check_lines,
+    worker_count,
+)
 
 #: ``progress(path, bytes_done, bytes_total)`` is called now and then while a file is read.
 ProgressCallback = Callable[[str, int, int], None]
@@ -126,14 +136,23 @@ def audit(
     unsafe_fixes: bool = False,
     output: str | os.PathLike[str] | None = None,
     progress: ProgressCallback | None = None,
+    tokenizer: ChatTokenizer | None = None,
+    train_on: str = "all",
+    max_tokens: int | None = None,
 ) -> AuditReport:
-    """Audit dataset files; with ``fix``, write a fixed copy to ``output`` (inputs are never modified)."""
+    """Audit dataset files; with ``fix``, write a fixed copy to ``output`` (inputs are never modified).
+
+    With ``tokenizer`` (:func:`threadsmith.rendering.load_tokenizer`) the template checks (TM) run
+    and the length checks count real tokens; ``train_on`` ("all" or "last") and ``max_tokens`` (the
+    training sequence length) are what training will use.
+    """
     started = time.perf_counter()
     config = config or Config()
     files = expand_paths(paths)
     fix = fix or unsafe_fixes
     target = _output_path(files, output, fix)
-    context = CheckContext(kind=config.kind if config.kind != "auto" else sample_kind(files, config))
+    context = CheckContext(kind=config.kind if config.kind != "auto" else sample_kind(files, config),
+                           tokenizer=tokenizer, train_on=train_on, max_tokens=max_tokens)
     checks = build_checks(config.select, config.ignore, config.checks, context)
     runner = Runner(checks, fix=fix, unsafe_fixes=unsafe_fixes)
     spec = WorkerSpec(config.select, config.ignore, config.checks, context, fix, unsafe_fixes, config.roles,
@@ -175,36 +194,53 @@ def _entries(
         report = (lambda done, p=path, t=total: progress(p, done, t)) if progress else None
         chunks = jsonl_chunks(path, progress=report) if workers > 1 and total >= MIN_PARALLEL_BYTES else None
         if chunks is not None:
-            results = check_lines(path, chunks, spec, workers)
+            batches = check_lines(path, chunks, spec, workers)
         else:
             items = read_file(path, role_map=spec.role_map, progress=report)
-            results = (line_result(item, runner, spec.write, False) for item in items)
-        for result in results:
-            record = _account(result, runner, state, path)
-            if record is not None:
-                yield record
+            batches = (check_items(batch, runner, spec.write, False) for batch in _batched(items, CHUNK_LINES))
+        for results in batches:
+            yield from _account(results, runner, state, path)
         if progress:
             progress(path, total, total)
 
 
-def _account(result: LineResult, runner: Runner, state: _RunState, path: str) -> Conversation | bytes | None:
-    """Count one line's outcome, keep its findings, feed the dataset checks; the record to write."""
-    state.records += 1
-    if result.unreadable:
-        state.unreadable += 1
-        if result.problem is not None:
-            state.findings.append(result.problem)
-        return None
-    state.conversations += 1
-    state.fixes_applied += result.fixes_applied
-    if result.dropped or (runner.fix and runner.drops(result.summaries)):
-        state.fixes_applied += 0 if result.dropped else 1
-        state.dropped += 1
-        return None
-    state.findings += result.findings
-    assert result.ref is not None
-    runner.observe(result.summaries, EntryRef(path, *result.ref))
-    return result.record
+def _batched(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _account(results: list[LineResult], runner: Runner, state: _RunState, path: str) -> list[Conversation | bytes]:
+    """Count a batch of lines' outcomes, keep their findings, feed the dataset checks (one call
+    per check for the batch); the records to write."""
+    rows, refs, records = [], [], []
+    for result in results:
+        state.records += 1
+        if result.unreadable:
+            state.unreadable += 1
+            if result.problem is not None:
+                state.findings.append(result.problem)
+            continue
+        state.conversations += 1
+        state.fixes_applied += result.fixes_applied
+        if result.dropped or (runner.fix and runner.drops(result.summaries)):
+            state.fixes_applied += 0 if result.dropped else 1
+            state.dropped += 1
+            continue
+        if result.findings:
+            state.findings += result.findings
+        assert result.ref is not None
+        rows.append(result.summaries)
+        refs.append(EntryRef(path, *result.ref))
+        if result.record is not None:
+            records.append(result.record)
+    runner.observe_many(rows, refs)
+    return records
 
 
 def sample_kind(files: Sequence[str], config: Config, size: int = 2000) -> str:

@@ -38,7 +38,9 @@ The input of a case is one of these keys, read through the real readers
 
 Other keys: ``role_map`` (speaker label -> role, as configuration gives it), ``options`` (the
 check's options), ``kind`` (the dataset kind the checks assume: ``assistant``, ``roleplay``,
-``instruction``), ``note`` (free text), ``xfail`` (a reason: the case documents a known bug).
+``instruction``), ``note`` (free text), ``xfail`` (a reason: the case documents a known bug),
+``tokenizer`` (``bytes``, a tokenizer of single bytes, or a path), ``template`` (a named template
+or a file; default ``chatml``), ``train_on`` and ``max_tokens`` (as on ``audit``).
 
 Expectations: ``findings`` lists the check's findings, compared on ``code`` (default: the
 file's check), ``message_index`` (default null) and, for dataset checks, ``entry_index`` (default
@@ -78,7 +80,7 @@ __all__ = ["Case", "assert_case", "case_findings", "case_fixed", "load_case_file
 
 _INPUT_KEYS = ("conversation", "record", "line", "line_bytes")
 _CASE_KEYS = frozenset({*_INPUT_KEYS, "conversations", "tags", "role_map", "options", "kind", "note", "xfail",
-                        "findings", "fixed", "fixed_tags"})
+                        "findings", "fixed", "fixed_tags", "tokenizer", "template", "train_on", "max_tokens"})
 _FINDING_KEYS = frozenset({"code", "message_index", "entry_index", "message_contains", "severity", "fixable",
                            "line", "column"})
 Item = Conversation | RecordProblem
@@ -305,13 +307,28 @@ def _check_set(case: Case, cls: type[Check]) -> CheckSet:
     """The case's check alone, with the case's options and dataset kind."""
     if issubclass(cls, RecordCheck):
         return CheckSet([], [], {cls.kind: cls})
-    context = CheckContext(kind=case.spec["kind"]) if "kind" in case.spec else CheckContext()
+    context = _context(case)
     check = cls(case.spec.get("options"), context)
     if isinstance(check, DatasetCheck):
         return CheckSet([], [check], {})
     if isinstance(check, ConversationCheck):
         return CheckSet([check], [], {})
     raise UserError(f"{cls.__name__} is not a record, conversation or dataset check.")
+
+
+def _context(case: Case) -> CheckContext:
+    """The case's dataset kind, and its tokenizer (``tokenizer: bytes`` is the byte tokenizer,
+    which needs no file), template, ``train_on`` and ``max_tokens``."""
+    spec = case.spec
+    tokenizer = None
+    if "tokenizer" in spec:
+        from threadsmith.rendering import byte_tokenizer, load_tokenizer
+
+        template = spec.get("template") or "chatml"
+        name = str(spec["tokenizer"])
+        tokenizer = byte_tokenizer(template) if name == "bytes" else load_tokenizer(name, template=template)
+    return CheckContext(kind=spec.get("kind", "assistant"), tokenizer=tokenizer,
+                        train_on=spec.get("train_on", "all"), max_tokens=spec.get("max_tokens"))
 
 
 def _instance(case: Case, cls: type[Check]) -> ConversationCheck:

@@ -6,6 +6,8 @@ import random
 import string
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.checks.dataset_runs import qa
 from threadsmith.checks.credentials import Secret, _random_looking, secrets
@@ -17,6 +19,7 @@ from threadsmith.checks.privacy import (
     card_numbers,
     emails,
     ip_addresses,
+    long_token,
     luhn_valid,
     phone_numbers,
 )
@@ -148,3 +151,10 @@ def test_a_closed_gate_never_hides_a_finding(seed: int) -> None:
     for cls in CHECKS:
         expected = any(_detectors(t)[cls] for t in texts[:2])
         assert bool(list(cls().check(conv))) == expected, (cls.code, texts[:2])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="a ", max_size=60))
+def test_long_token_is_a_run_of_twenty_token_characters(classes: str) -> None:
+    data = classes.encode()
+    assert long_token(data) == (b"a" * 20 in data)

@@ -15,7 +15,7 @@ from threadsmith.checks.artifacts import FillInPlaceholder, encoding_damage, rep
 from threadsmith.checks.generations import DegenerateLoop, TruncatedReply, unfinished
 from threadsmith.checks.profile import CheckContext
 from threadsmith.checks.slop import STOCK_PHRASES, DatasetStockPhrases, StockPhrases, phrase_label, stock_phrase_hits
-from threadsmith.checks.synthetic_noise import AiDisclaimer, Refusal, anywhere, present, replies
+from threadsmith.checks.synthetic_noise import AiDisclaimer, Refusal, anywhere, in_replies, present, replies
 from threadsmith.checks.text import WordPhrases, joined, phrase_variants, view, words
 from threadsmith.model import Severity
 
@@ -55,6 +55,7 @@ def test_the_family_scan_is_computed_once_per_conversation() -> None:
     assert present(conv) is present(conv)
     assert "language" in present(conv)[1] and present(conv)[0] == {"todo"}  # every role is scanned
     assert anywhere(conv) == present(conv)[0] | present(conv)[1]
+    assert in_replies(conv) == present(conv)[1] and "todo" not in in_replies(conv)
     assert replies(conv) == ((1,), (view(conv)[1],))
 
 

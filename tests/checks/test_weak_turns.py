@@ -149,3 +149,16 @@ def test_openings_are_only_compared_with_openings() -> None:
                     Message("user", "Tell me about the tower on the hill."), Message("assistant", _reply(rng, 150)))
         data.append(Conversation(f"c{i}", messages))
     assert _run(ShortReply(), data) == []
+
+
+@pytest.mark.parametrize(("text", "short"), [
+    ("Answer in one word: which is bigger?", True), ("Describe the sea in a single sentence.", True),
+    ("Give me a two-line poem.", True), ("In a word, how was it?", True), ("Summarize in three bullets.", True),
+    ("Riddle time: what am I?", True), ("Yes or no: is it raining?", True), ("True or false: fish swim.", True),
+    ("Write a haiku about rain.", True), ("What is the capital of Peru?", False), ("One of my friends left.", False),
+    ("Tell me a few things about the sea lines.", False), ("Someone word for word copied it.", False),
+])
+def test_asks_for_something_short(text: str, short: bool) -> None:
+    from threadsmith.checks.weak_turn_text import _asks_for_short
+
+    assert _asks_for_short(view(_conversation(text, "Sure."))[0]) is short

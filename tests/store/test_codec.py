@@ -7,7 +7,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from threadsmith.model import ContentPart, Conversation, Message, Source, ToolCall
-from threadsmith.store.codec import Entity, content_hash, decode, encode, facets, stats, text_columns
+from threadsmith.store.codec import (
+    Entity,
+    content_hash,
+    decode,
+    encode,
+    encode_with_stats,
+    facets,
+    stats,
+    text_columns,
+)
 
 _scalars = st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.floats(allow_nan=False, allow_infinity=False) | st.text()
 json_values = st.recursive(_scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
@@ -54,6 +63,12 @@ def test_encoding_is_canonical(conversation: Conversation) -> None:
     again = decode(encode(conversation), _entity(conversation))
     assert encode(again) == encode(conversation)
     assert content_hash(encode(again)) == content_hash(encode(conversation))
+
+
+@settings(max_examples=60, deadline=None)
+@given(conversations)
+def test_one_pass_encoding_matches_encode_stats_and_facets(conversation: Conversation) -> None:
+    assert encode_with_stats(conversation) == (encode(conversation), stats(conversation), facets(conversation))
 
 
 def test_id_and_provenance_are_not_content() -> None:

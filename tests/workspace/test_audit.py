@@ -6,6 +6,8 @@ import pickle
 from collections import Counter
 from pathlib import Path
 
+import orjson
+
 from tests.conftest import DIRTY_FIXTURE
 from threadsmith.audit import audit
 from threadsmith.config import Config
@@ -92,3 +94,54 @@ def test_diff_findings_without_audits_cover_changed_entries(ws: Workspace, tmp_p
     diff = ws.diff("dirty", 1, 2, findings=True)
     assert diff.findings_scope.startswith("changed entries")
     assert next(d for d in diff.findings if d.family == "structure").change == -1
+
+
+def test_re_audit_decodes_no_unchanged_entry_and_matches_a_cold_audit(ws: Workspace, tmp_path: Path,
+                                                                       monkeypatch) -> None:
+    from threadsmith.workspace import auditing
+
+    _dirty(ws, tmp_path)
+    first = ws.audit("dirty")
+    decoded: list[int] = []
+    real = auditing.decode
+    monkeypatch.setattr(auditing, "decode", lambda body, entity: decoded.append(1) or real(body, entity))
+    assert ws.audit("dirty").findings == first.findings and decoded == []  # kind remembered, results cached
+    ws.apply("dirty", [ops.SetText("dirty:5", 0, "A new system prompt")])
+    again = ws.audit("dirty")
+    assert len(decoded) <= 1 + 6  # the changed entry, and the kind sample (which the edit changed)
+    with Workspace.open(tmp_path / "cold") as cold:
+        cold.import_files([ws.export("dirty", tmp_path / "v2.jsonl").output], "dirty")
+        fresh = cold.audit("dirty")
+
+    def key(report):
+        return sorted((f.code, f.entry_index, f.message_index, f.message) for f in report.findings)
+
+    assert key(again) == key(fresh)
+
+
+def test_a_cached_result_that_will_not_load_is_checked_again(ws: Workspace, tmp_path: Path) -> None:
+    _dirty(ws, tmp_path)
+    first = ws.audit("dirty")
+    with ws.store.write() as conn:  # a crafted file: the summaries of one content would load a class
+        conn.execute("UPDATE audit_results SET summaries = ? WHERE rowid = (SELECT min(rowid) FROM audit_results)",
+                     (pickle.dumps((Path("/etc"),)),))
+    again = ws.audit("dirty")
+    assert again.findings == first.findings
+    assert ws.store.db.conn.execute("SELECT count(*) FROM audit_results WHERE summaries = ?",
+                                    (pickle.dumps((Path("/etc"),)),)).fetchone()[0] == 0
+
+
+def test_dataset_checks_see_the_same_entries_as_in_a_file_audit(ws: Workspace, tmp_path: Path) -> None:
+    rows = [{"id": f"r{i}", "messages": [{"role": "user", "content": f"Tell me about the harbour, part {i % 7}."},
+                                         {"role": "assistant", "content": "The harbour is quiet at dawn, and the "
+                                          "boats come in one by one." if i % 3 else f"Certainly! Answer {i}."}]}
+            for i in range(2500)]  # more than one batch of entries fed to the dataset checks
+    path = tmp_path / "many.jsonl"
+    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
+    ws.import_files([path], "many")
+
+    def key(findings):
+        return sorted(repr((f.code, f.entry_index, f.entry_id, f.message_index, f.message)) for f in findings)
+
+    expected = key(audit([path]).findings)
+    assert expected and key(ws.audit("many").findings) == expected

@@ -361,10 +361,11 @@ _UI_GATE_WORDS = _UI_WORDS | {"edit"}
 share_anchors(_UI_GATE_WORDS | _TAIL_WORDS)
 
 
-def ui_artifacts(text: str, found: frozenset[str] | None = None) -> list[tuple[int, int]]:
+def ui_artifacts(text: str, found: frozenset[str] | None = None, literals: bool = True) -> list[tuple[int, int]]:
     """Spans of chat-interface text pasted with a reply: whole lines ("1 / 2", "You said:"), the
     unmistakable labels wherever they are ("Regenerate response", "pythonCopy code"), and buttons
-    at the very end ("... Share"). ``found``: the scan's words of this text, when known."""
+    at the very end ("... Share"). ``found``: the scan's words of this text, when known;
+    ``literals``: False when the caller knows the text holds none of the literal UI texts."""
     spans = []
     if text[-1:].isalpha() or text[-1:] == "]":
         tail = _UI_TAIL.search(text, max(0, len(text) - 80))
@@ -373,7 +374,7 @@ def ui_artifacts(text: str, found: frozenset[str] | None = None) -> list[tuple[i
     if found is None:
         if not any(u in text for u in _UI_ALL_LITERALS):
             return spans
-    elif found.isdisjoint(_UI_WORDS) and not any(u in text for u in _UI_LITERALS):
+    elif found.isdisjoint(_UI_WORDS) and not (literals and any(u in text for u in _UI_LITERALS)):
         return spans
     lines = [m.span() for m in _UI_LINE.finditer(text) if m.group(0).strip() != text.strip()]
     spans = [s for s in spans if not any(a <= s[0] < b for a, b in lines)] + lines
@@ -426,10 +427,11 @@ class ChatUiText(ConversationCheck):
         if not everywhere and _PAGER_WORDS.isdisjoint(words) and (_BUTTON_WORDS.isdisjoint(words)
                                                                   or _BUTTON_WORDS.isdisjoint(_last_words(views))):
             return ()  # no turn can hold UI text: none ends with a button word
+        literals = everywhere and any(u in text for u in _UI_LITERALS)  # once for all the turns
         hits = []
         for i, (v, scanned) in enumerate(zip(views, present(conversation))):
             if everywhere or v.words[-1:] and v.words[-1] in _BUTTON_WORDS or not _PAGER_WORDS.isdisjoint(scanned):
-                found = ui_artifacts(v.text, scanned)
+                found = ui_artifacts(v.text, scanned, literals)
                 if found:
                     listing = ", ".join(f"'{quote(v.text[a:b], 30)}'" for a, b in found[:3])
                     hits.append(Hit(i, f"{v.role} message {i} has chat-interface text: {listing}"))

@@ -15,7 +15,7 @@ and ``Fix:``; ``threadsmith explain CODE`` prints it and docs/checks.md is gener
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar, NamedTuple
 
 from threadsmith.checks.profile import CheckContext
@@ -103,12 +103,31 @@ class DatasetCheck(Check):
     """A check over the whole dataset, built from one small summary per conversation."""
 
     def summarize(self, conversation: Conversation) -> Any:
-        """A small, picklable summary of one conversation (may run in a worker process)."""
+        """A small, picklable summary of one conversation (may run in a worker process), made of
+        built-in values only (the workspace caches summaries)."""
         raise NotImplementedError
+
+    def settle(self, summaries: list[Any]) -> list[Any]:
+        """The summaries of a batch of conversations, finished together (``None`` stays ``None``).
+
+        A summary may leave to this step the work that costs much per call but little per item
+        (a MinHash over many rows in one call): the runner settles a worker's chunk at once,
+        before the summaries are pickled. Settling a settled summary gives it back unchanged,
+        and observe() settles what it is given unsettled, so skipping this step costs only speed.
+        """
+        return summaries
 
     def observe(self, summary: Any, ref: EntryRef) -> None:
         """Take one conversation's summary into account."""
         raise NotImplementedError
+
+    def observe_many(self, summaries: Sequence[Any], refs: Sequence[EntryRef]) -> None:
+        """Take a batch of summaries into account, in order (``None`` ones are skipped): one call
+        per batch, where a check can do per batch what it would do per conversation."""
+        observe = self.observe
+        for summary, ref in zip(summaries, refs):
+            if summary is not None:
+                observe(summary, ref)
 
     def finish(self) -> Iterable[DatasetHit]:
         """The findings, once every conversation was observed."""

@@ -13,6 +13,7 @@ from threadsmith.checks import (  # noqa: F401
     role_confusion,
     roles,
     synthetic_noise,
+    template,
     turns,
     variation,
     weak_turns,

@@ -5,9 +5,14 @@ every message before it, compared on their text with case, punctuation and spaci
 "What's your name?" and "what's your name" are the same context). Its reply is kept as a 16-slot
 MinHash of its content words (function words left out), one byte a slot, with the number of
 content words, the reply's yes/no polarity and a hash of its claim words (negations, numbers,
-antonyms: claims.py): 32 bytes a turn in all (features.py computes them once per conversation).
-At the end, contexts shared by several conversations whose replies differ materially are
-reported on every member.
+antonyms: claims.py): 32 bytes a turn in all. At the end, contexts shared by several
+conversations whose replies differ materially are reported on every member.
+
+Speed: a conversation's summary is first *pending* (context keys from the message digests of
+repetition.py, polarities, and the stream's word hashes from features.py); :func:`settle` makes
+the records of a whole batch (a worker's chunk) at once: one MinHash call and a few numpy passes
+for every turn's sketch, content words and claims, where one conversation at a time would pay
+the call and the passes each time.
 
 The context holds the earlier assistant turns too: two conversations that already parted ways
 are not compared again on their later turns.
@@ -15,18 +20,24 @@ are not compared again on their later turns.
 
 from __future__ import annotations
 
+import itertools
 import struct
+import zlib
 from array import array
-from collections.abc import Iterator
+from hashlib import blake2b
+from collections.abc import Iterator, Sequence
 from typing import ClassVar
 
 import numpy as np
+from rensa import RMinHash
 
 from threadsmith.checks.base import DatasetCheck, DatasetHit, EntryRef
-from threadsmith.checks.features import SKETCH_SLOTS, features
+from threadsmith.checks.features import FUNCTION, SKETCH_SEED, SKETCH_SLOTS, Features, features
 from threadsmith.checks.near_duplicates import listing
 from threadsmith.checks.profile import CheckContext
 from threadsmith.checks.registry import register
+from threadsmith.checks.repetition import message_digests
+from threadsmith.checks.text import view
 from threadsmith.model import Conversation, Family, Severity
 
 SLOTS = SKETCH_SLOTS
@@ -34,30 +45,164 @@ SLOTS = SKETCH_SLOTS
 _CHANCE = 1 / 256
 #: At most this many different answers are told apart in one group.
 _MAX_ANSWERS = 64
-_RECORD = struct.Struct("<H8s16sBBI")
 #: One answering turn: message index, context key, reply sketch, content words (at most 255),
 #: polarity (1: opens with yes, 2: with no, 0: neither) and claims hash.
 RECORD = np.dtype([("message", "<u2"), ("context", "<u8"), ("sketch", "u1", (SLOTS,)), ("size", "u1"),
                    ("polarity", "u1"), ("claims", "<u4")])
-assert RECORD.itemsize == _RECORD.size
+assert RECORD.itemsize == 32
 
 #: ``(message index, context key, context words without the system prompt, record)``.
 Turn = tuple[int, bytes, int, bytes]
+#: A summary before it is settled (see :func:`settle`), per answering turn of the conversation:
+#: message indices (``<u2``), context keys (8 bytes), polarities (a byte), the stream's word
+#: hashes, and three ``<u4`` a turn: its start and end in the stream and 1 when the summary holds it.
+Pending = tuple[bytes, bytes, bytes, bytes, bytes]
+_U64 = np.dtype("<u8")
+#: A random 32-bit weight per word class (features.py), 0 for plain and function words: a turn's
+#: claims hash is the sum of its words' weights, the same for the same multiset of claims.
+_WEIGHT_LIST = [0, 0] + [int.from_bytes(blake2b(bytes((k,)), digest_size=4, person=b"ts-claims").digest(), "little")
+                         for k in range(2, 256)]
+_CLAIM_WEIGHTS = np.array(_WEIGHT_LIST, dtype=np.uint64)
+_NOT_CLAIMS = bytes((0, FUNCTION))  # the classes of words that carry no claim
+_RECORD = struct.Struct("<H8s16sBBI")  # RECORD, packed one at a time
 
 
 def turns(conversation: Conversation) -> list[Turn]:
-    """Every answering assistant turn with its context key and record (cached per conversation)."""
+    """Every answering assistant turn with its context key and record (sketch included)."""
     f = features(conversation)
+    columns = _columns(f)
+    records = settle([_pending(f, columns, None)])[0] if f.turns else None
+    if not records:
+        return []
+    size = RECORD.itemsize
+    return [(index, records[k * size + 2:k * size + 10], words, records[k * size:(k + 1) * size])
+            for k, ((index, _), words) in enumerate(zip(f.turns, columns[4]))]
+
+
+def _columns(f: Features) -> tuple[bytes, bytes, bytes, list[int], list[int]]:
+    """Per answering turn (cached per conversation): message indices, context keys and polarities
+    as :data:`Pending` holds them, the turns' (start, end) in the stream, and their context words."""
     found = f.cache.get("ct")
     if found is None:
-        low, counts, claims = f.sketches()
-        found = []
-        for k, ((index, key, words), (_, reply)) in enumerate(zip(f.contexts(), f.turns)):
-            record = _RECORD.pack(min(index, 0xFFFF), key, low[SLOTS * k:SLOTS * k + SLOTS], min(counts[k], 255),
-                                  _POLARITY.get(reply[0], 0), claims[k])
-            found.append((index, key, words, record))
-        f.cache["ct"] = found
+        keys, words = _contexts(f)
+        bounds = f.bounds
+        spans = [n for start, end in zip(bounds, bounds[1:]) for n in (start + 1, end - 1)]  # between the markers
+        indices = array("H", [min(index, 0xFFFF) for index, _ in f.turns]).tobytes()
+        polarity = bytes([_POLARITY.get(reply[0], 0) for _, reply in f.turns])
+        found = f.cache["ct"] = (indices, keys, polarity, spans, words)
     return found
+
+
+def _pending(f: Features, columns: tuple[bytes, bytes, bytes, list[int], list[int]],
+             keep: list[int] | None) -> Pending:
+    """The pending summary of the turns ``keep`` marks with 1 (all when None)."""
+    indices, keys, polarity, spans, _ = columns
+    numbers = array("I", [n for k in range(0, len(spans), 2)
+                          for n in (spans[k], spans[k + 1], 1 if keep is None else keep[k >> 1])])
+    return indices, keys, polarity, f.values, numbers.tobytes()
+
+
+def settle(summaries: list[Pending | bytes | None]) -> list[bytes | None]:
+    """Every summary as its records (:data:`RECORD`), the pending ones made together: one MinHash
+    call for all their turns, and numpy for their content words and claims.
+
+    A turn's sketch is the MinHash of its content words (function words left out; all its words
+    when it has no other), ``SLOTS`` slots of which the low byte is kept. Its claims hash is the
+    sum of the weights of its words' classes (negations, numbers, antonym sides: claims.py).
+    """
+    todo = [s for s in summaries if s.__class__ is tuple]
+    if not todo:
+        return summaries  # type: ignore[return-value]
+    if len(todo) == 1:  # one conversation (the runner settling as it goes): fewer numpy calls
+        return [_settle_one(s) if s.__class__ is tuple else s for s in summaries]  # type: ignore[arg-type]
+    values = np.frombuffer(b"".join([s[3] for s in todo]), dtype=_U64)
+    numbers = np.frombuffer(b"".join([s[4] for s in todo]), dtype="<u4").reshape(-1, 3).astype(np.int64)
+    counts = [len(s[2]) for s in todo]  # turns per summary (a polarity byte each)
+    starts = np.cumsum([0] + [len(s[3]) >> 3 for s in todo[:-1]], dtype=np.int64)  # each stream's first token
+    numbers[:, :2] += np.repeat(starts, counts)[:, None]
+    lo, hi = numbers[:, 0], numbers[:, 1]
+    codes = values.view(np.uint8)[::8]  # the low byte of a word hash is its class; markers are function words
+    content = codes != FUNCTION
+    # Sums from each turn's start to the next one's: what lies between two turns is markers, which
+    # count for nothing (function words), and so is what follows a stream's last turn.
+    sizes = np.add.reduceat(content, lo, dtype=np.int64)
+    claims = np.add.reduceat(_CLAIM_WEIGHTS[codes], lo) & np.uint64(0xFFFFFFFF)
+    if not sizes.all():  # a turn of function words only: all its words stand
+        for k in np.flatnonzero(sizes == 0).tolist():
+            content[lo[k]:hi[k]] = True
+        sizes = np.where(sizes == 0, hi - lo, sizes)
+    rows = RMinHash.digest_matrix_from_flat_token_hashes(values[content], np.r_[0, np.cumsum(sizes)].astype(np.uint64),
+                                                         SLOTS, SKETCH_SEED).to_rows()
+    records = np.zeros(len(numbers), dtype=RECORD)
+    records["message"] = np.frombuffer(b"".join([s[0] for s in todo]), dtype="<u2")
+    records["context"] = np.frombuffer(b"".join([s[1] for s in todo]), dtype=_U64)
+    records["polarity"] = np.frombuffer(b"".join([s[2] for s in todo]), dtype=np.uint8)
+    records["size"] = np.minimum(sizes, 255)
+    records["claims"] = claims
+    low = array("I", itertools.chain.from_iterable(rows)).tobytes()[::4]  # the low byte of each slot
+    records["sketch"] = np.frombuffer(low, dtype=np.uint8).reshape(-1, SLOTS)
+    return _split(summaries, records, numbers[:, 2].astype(bool), counts)
+
+
+def _split(summaries: list, records: np.ndarray, kept: np.ndarray, counts: list[int]) -> list[bytes | None]:
+    """The records each pending summary keeps (``kept``, ``counts`` turns each), in its place."""
+    data = (records if kept.all() else records[kept]).tobytes()
+    held = iter(np.add.reduceat(kept, np.cumsum([0] + counts[:-1], dtype=np.int64)).tolist())
+    out, at = [], 0
+    for s in summaries:
+        if s.__class__ is tuple:
+            size = next(held) * RECORD.itemsize
+            out.append(data[at:at + size] or None)
+            at += size
+        else:
+            out.append(s)
+    return out
+
+
+def _settle_one(summary: Pending) -> bytes | None:
+    """:func:`settle` for a single summary, the same records with a few numpy calls fewer."""
+    indices, keys, polarity, values, numbers = summary
+    codes, spans = values[0::8], array("I", numbers)
+    content = np.frombuffer(codes, dtype=np.uint8) != FUNCTION
+    sizes, claims, weights = [], [], _WEIGHT_LIST
+    for k in range(0, len(spans), 3):
+        lo, hi = spans[k], spans[k + 1]
+        size = hi - lo - codes.count(FUNCTION, lo, hi)
+        if not size:  # a turn of function words only: all its words stand
+            content[lo:hi] = True
+            size = hi - lo
+        sizes.append(size)
+        claims.append(sum(map(weights.__getitem__, codes[lo:hi].translate(None, _NOT_CLAIMS))) & 0xFFFFFFFF)
+    rows = RMinHash.digest_matrix_from_flat_token_hashes(np.frombuffer(values, dtype=_U64)[content],
+                                                         [0, *itertools.accumulate(sizes)], SLOTS, SKETCH_SEED).to_rows()
+    pack, out, turn = _RECORD.pack, [], 0
+    for k, row in enumerate(rows):
+        if spans[3 * k + 2]:
+            low = array("I", row).tobytes()[::4]
+            out.append(pack(indices[2 * turn] | indices[2 * turn + 1] << 8, keys[8 * turn:8 * turn + 8], low,
+                            min(sizes[k], 255), polarity[turn], claims[k]))
+        turn += 1
+    return b"".join(out) or None
+
+
+def _contexts(f: Features) -> tuple[bytes, list[int]]:
+    """Each answering turn's context key (8 bytes, joined) and context words (see the module docstring).
+
+    The key is a CRC-32 and an Adler-32 of the digests of every earlier message
+    (:func:`message_digests`: its role and its words). The words count the earlier messages but
+    the system prompts.
+    """
+    views, digests = view(f.conversation), message_digests(f)
+    keys, words, crc32, adler32 = array("I"), [], zlib.crc32, zlib.adler32
+    crc, adler, done, said = 0, 1, 0, 0
+    for index, _ in f.turns:
+        blob = digests[8 * done:8 * index]
+        crc, adler = crc32(blob, crc), adler32(blob, adler)
+        said += sum([len(v[3]) for v in views[done:index] if v[0] != "system"])
+        keys.extend((crc, adler))
+        words.append(said)
+        done = index
+    return keys.tobytes(), words
 
 
 def overlap(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -113,21 +258,46 @@ class _ConflictingAnswers(DatasetCheck):
 
     def __init__(self, options: dict | None = None, context: CheckContext | None = None) -> None:
         super().__init__(options, context)
+        #: A key of the features cache no other user takes (a tuple, not a name or a number).
+        self._key = ("ct", int(self.options["short_words"]))
         self._records = bytearray()
         self._counts = array("H")
         self._refs: list[EntryRef] = []
 
-    def summarize(self, conversation: Conversation) -> bytes | None:
-        limit = int(self.options["short_words"])
-        found = turns(conversation)
-        if all((t[2] < limit) == self.short for t in found):
-            return b"".join(t[3] for t in found) or None
-        return b"".join(t[3] for t in found if (t[2] < limit) == self.short) or None
+    def summarize(self, conversation: Conversation) -> Pending | None:
+        f = features(conversation)
+        split = f.cache.get(self._key)
+        if split is None:  # (long, short): the pending records of the two checks, made once for both
+            split = (None, None)
+            if f.turns:
+                columns, limit = _columns(f), self._key[1]
+                short = [1 if words < limit else 0 for words in columns[4]]
+                if not any(short):
+                    split = (_pending(f, columns, None), None)
+                elif all(short):
+                    split = (None, _pending(f, columns, None))
+                else:
+                    split = (_pending(f, columns, [1 - k for k in short]), _pending(f, columns, short))
+            f.cache[self._key] = split
+        return split[self.short]
 
-    def observe(self, summary: bytes, ref: EntryRef) -> None:
+    def settle(self, summaries: list) -> list:
+        return settle(summaries)
+
+    def observe(self, summary: bytes | Pending, ref: EntryRef) -> None:
+        if summary.__class__ is not bytes:
+            summary = settle([summary])[0]  # type: ignore[assignment]
         self._refs.append(ref)
         self._counts.append(min(len(summary) // RECORD.itemsize, 0xFFFF))
-        self._records += summary
+        self._records += summary  # type: ignore[operator]
+
+    def observe_many(self, summaries: Sequence[bytes | Pending | None], refs: Sequence[EntryRef]) -> None:
+        summaries = settle(list(summaries))
+        kept = [(s, r) for s, r in zip(summaries, refs) if s is not None]
+        if kept:
+            self._refs += [r for _, r in kept]
+            self._counts.extend([min(len(s) // RECORD.itemsize, 0xFFFF) for s, _ in kept])
+            self._records += b"".join([s for s, _ in kept])
 
     def finish(self) -> Iterator[DatasetHit]:
         records = np.frombuffer(self._records, dtype=RECORD)

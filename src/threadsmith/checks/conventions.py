@@ -227,14 +227,17 @@ def _prefixed(text: str, name: str | None) -> bool:
 def _read_spans(inners: list[str], bit: int, mask: int, narrate: bool, person: int) -> tuple[int, int]:
     """``bit`` when one of one style's spans in a message is an action, and the narration person
     after reading them (with ``narrate``, in roleplay). The spans are only judged as actions when
-    that can change the mask: the bit is not set yet, or the spans would change the person."""
+    that can change the mask: the bit is not set yet, or the spans would change the person.
+    Narration counts only in a message with an action: without one, its person is not read."""
+    if not mask & bit:
+        if not any(map(_is_action, inners)):
+            return 0, person
+        return bit, _narration_person(_joined(inners), person) if narrate else person
     if narrate:
         after = _narration_person(_joined(inners), person)
-        if after != person:
-            return (bit, after) if any(map(_is_action, inners)) else (0, person)
-    if mask & bit:
-        return 0, person
-    return (bit if any(map(_is_action, inners)) else 0), person
+        if after != person and any(map(_is_action, inners)):
+            return bit, after
+    return 0, person
 
 
 def _markup_bits(joined: str, texts: list[str]) -> int:

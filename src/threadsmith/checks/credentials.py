@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import re
 
-from threadsmith.checks.privacy import SECRET, Redacting, Span, masked, merge_spans
+from threadsmith.checks.privacy import SECRET, Redacting, Span, long_token, masked, merge_spans
 from threadsmith.checks.registry import register
 from threadsmith.model import Family, FixSafety, Severity
 
@@ -65,7 +65,7 @@ def secrets(text: str, min_changes: float = 0.4) -> list[Span]:
     found: list[Span] = []
     if "-----BEGIN" in text:
         found += [(m.start(), m.end(), "private key") for m in _PRIVATE_KEY.finditer(text)]
-    if b"a" * 20 not in text.encode("utf-8", "ignore").translate(_TOKEN_CHARS):
+    if not long_token(text.encode("utf-8", "ignore").translate(_TOKEN_CHARS)):
         return found
     for match in _KNOWN_SECRETS.finditer(text):
         group = "key" if match.group("key") else "bearer"

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from threadsmith.checks.base import DatasetCheck, DatasetHit, EntryRef
+from threadsmith.checks.features import shared_fingerprint
 from threadsmith.checks.profile import CheckContext
 from threadsmith.checks.registry import register
-from threadsmith.model import Conversation, Family, FixSafety, Severity, fingerprint
+from threadsmith.model import Conversation, Family, FixSafety, Severity
 
 
 def _where(ref: EntryRef) -> str:
@@ -48,7 +49,7 @@ class ExactDuplicate(DatasetCheck):
         self._kept: set[bytes] = set()
 
     def summarize(self, conversation: Conversation) -> bytes:
-        return fingerprint(conversation)
+        return shared_fingerprint(conversation)  # computed once, shared with reused-assistant-turn (RP005)
 
     def drops(self, summary: bytes) -> bool:
         if summary in self._kept:

@@ -105,9 +105,9 @@ def unfinished(text: str, min_words: int = 4) -> str | None:
         return None
     if "`" in text and text.count("```") % 2:
         return "ends inside an unclosed code block"
-    unclosed = _unclosed(text)
     if end in ".)-*•" and (text[-2:-1].isspace() or text[-2:-1].isdigit()) and _EMPTY_ITEM.search(text[-16:]):
         return "ends with an empty list item"  # (a bullet after a space, or a number)
+    unclosed = _unclosed(text) if "*" in text or '"' in text or "“" in text else None  # the marks it needs
     if unclosed or end in _ENDED:
         return unclosed
     if end in _DANGLING:

@@ -15,14 +15,18 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from threadsmith.checks.base import ConversationCheck, DatasetCheck, DatasetHit, EntryRef, Hit
 from threadsmith.checks.profile import CheckContext
 from threadsmith.checks.registry import register
 from threadsmith.checks.text import view
 from threadsmith.errors import UserError
-from threadsmith.model import Conversation, Family, Severity
+from threadsmith.model import Conversation, Family, FixSafety, Severity
+
+if TYPE_CHECKING:
+    from threadsmith.rendering import ChatTokenizer
 
 # ---------------------------------------------------------------------------------------------
 # Token estimation (pluggable)
@@ -213,34 +217,49 @@ class TokenBudget(ConversationCheck):
     """A conversation is longer than the token budget.
 
     What it does:
-        Estimates the tokens of every message (plus ``message_overhead`` tokens each for the
-        chat template) and reports conversations over ``budget`` tokens, naming the longest
-        message. The default ``estimator`` ("fast") needs no tokenizer: the mean of characters/4
-        and words x 1.3, plus one token per CJK character. A real tokenizer can be plugged in
-        with ``threadsmith.checks.length.register_estimator``.
+        Without a tokenizer, estimates the tokens of every message (plus ``message_overhead``
+        tokens each for the chat template) and reports conversations over ``budget`` tokens,
+        naming the longest message. The default ``estimator`` ("fast") is the mean of
+        characters/4 and words x 1.3, plus one token per CJK character; another counter can be
+        plugged in with ``threadsmith.checks.length.register_estimator``. With a tokenizer
+        (``audit --tokenizer T``), counts exactly: the conversation rendered by the chat
+        template, against ``--max-tokens`` when given, else ``budget``.
     Why it matters:
         Trainers truncate at the maximum sequence length: the end of an over-long example, and
         often the whole final assistant reply, is silently cut and trained as if it ended there.
     Example:
         A 40-turn roleplay of 21,000 characters (about 6,100 tokens) with a 4,096-token budget.
     Fix:
-        None automatic: split the conversation into shorter windows, trim it, or raise the
-        budget to the sequence length you train with.
+        Unsafe, and only with a tokenizer: ``fix_strategy`` "truncate" (default) keeps the
+        longest run of whole turns that ends with an assistant reply and fits (the entry is
+        dropped when no reply fits), "drop" leaves the entry out. Splitting into windows that keep the system
+        prompt is :func:`threadsmith.checks.length.split_windows` (the export uses it). Without
+        a tokenizer there is no automatic fix: split, trim, or raise the budget.
     """
 
     code = "LN001"
     name = "token-budget"
     family = Family.LENGTH
     severity = Severity.WARNING
-    defaults = {"budget": 4096, "estimator": "fast", "message_overhead": 4}
+    fix_safety = FixSafety.UNSAFE
+    fix_description = "truncate at a turn boundary or drop (fix_strategy; needs a tokenizer)"
+    defaults = {"budget": 4096, "estimator": "fast", "message_overhead": 4, "fix_strategy": "truncate"}
 
     def __init__(self, options: Mapping[str, Any] | None = None, context: CheckContext | None = None) -> None:
         super().__init__(options, context)
         self._count = token_counter(str(self.options["estimator"]), self.options)
         self._fast = self._count is fast_token_estimate
         self._budget, self._overhead = int(self.options["budget"]), int(self.options["message_overhead"])
+        self._tokenizer = self.context.tokenizer
+        if self._tokenizer is not None and self.context.max_tokens:
+            self._budget = int(self.context.max_tokens)
+        self._strategy = str(self.options["fix_strategy"])
+        if self._strategy not in ("truncate", "drop", "none"):
+            raise UserError(f"LN001 fix_strategy must be truncate, drop or none, not {self._strategy!r}.")
 
     def check(self, conversation: Conversation) -> list[Hit]:
+        if self._tokenizer is not None:
+            return self._counted(conversation)
         budget, overhead = self._budget, self._overhead
         if self._fast:
             _, chars, messages, _, _ = exchanges(conversation)
@@ -260,6 +279,79 @@ class TokenBudget(ConversationCheck):
         return [Hit(None, f"conversation has about {total:,} tokens ({how}), over the {budget:,}-token budget; "
                           f"the longest is message {longest} ({messages[longest].role}, {sizes[longest]:,} tokens)",
                     fixable=False)]
+
+    def _counted(self, conversation: Conversation) -> list[Hit]:
+        counts = self._tokenizer.count([conversation])[0]
+        if counts.total <= self._budget or not counts.per_message:
+            return []
+        sizes = counts.per_message
+        longest = max(range(len(sizes)), key=sizes.__getitem__)
+        how = f"template {self._tokenizer.template_name!r}" if counts.templated else "no template: it does not render"
+        return [Hit(None, f"conversation has {counts.total:,} tokens ({how}), over the {self._budget:,}-token budget; "
+                          f"the longest is message {longest} ({conversation.messages[longest].role}, "
+                          f"{sizes[longest]:,} tokens)", fixable=self._strategy != "none")]
+
+    def fix(self, conversation: Conversation) -> Conversation | None:
+        if self._tokenizer is None or self._strategy == "none":
+            return conversation
+        if self._tokenizer.count([conversation])[0].total <= self._budget:
+            return conversation
+        if self._strategy == "drop":
+            return None
+        return truncate_at_turn(conversation, self._tokenizer, self._budget)
+
+
+def truncate_at_turn(conversation: Conversation, tokenizer: ChatTokenizer, budget: int) -> Conversation | None:
+    """The longest prefix of whole messages that ends with an assistant turn and fits ``budget``
+    tokens as the tokenizer's template renders it; None when not even the first reply fits."""
+    messages = conversation.messages
+    per = tokenizer.count([conversation])[0].per_message
+    ends = [k + 1 for k, m in enumerate(messages) if m.role == "assistant"]
+    for end in reversed(ends):
+        if sum(per[:end]) > budget:
+            continue
+        candidate = conversation.with_messages(messages[:end])
+        if tokenizer.count([candidate])[0].total <= budget:
+            return candidate
+    return None
+
+
+def split_windows(conversation: Conversation, tokenizer: ChatTokenizer, budget: int) -> list[Conversation]:
+    """The conversation cut into windows of whole exchanges that each fit ``budget`` tokens and
+    each start with the conversation's leading system messages. An exchange is the turns up to
+    and including an assistant reply. An exchange too long for a window on its own gets a window
+    of its own (still over the budget: LN001 reports it). Window ids are ``<id>#w<k>``."""
+    messages = conversation.messages
+    per = tokenizer.count([conversation])[0].per_message
+    head = 0
+    while head < len(messages) and messages[head].role == "system":
+        head += 1
+    exchanges_: list[tuple[int, int]] = []
+    start = head
+    for k in range(head, len(messages)):
+        if messages[k].role == "assistant":
+            exchanges_.append((start, k + 1))
+            start = k + 1
+    if not exchanges_:
+        return [conversation]
+    system_tokens = sum(per[:head])
+    windows: list[list[tuple[int, int]]] = [[]]
+    used = system_tokens
+    for a, b in exchanges_:
+        size = sum(per[a:b])
+        if windows[-1] and used + size > budget:
+            windows.append([])
+            used = system_tokens
+        windows[-1].append((a, b))
+        used += size
+    if len(windows) == 1:
+        return [conversation]
+    out = []
+    for k, window in enumerate(windows):
+        body = tuple(m for a, b in window for m in messages[a:b])
+        out.append(replace(conversation.with_messages(messages[:head] + body), id=f"{conversation.id}#w{k}",
+                           id_assigned=True))
+    return out
 
 
 _RATIO_OFFSET = 48  # bin of ratio 1:1 in the ratio histogram

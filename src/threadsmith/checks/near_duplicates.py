@@ -1,9 +1,10 @@
 """Near-duplicate checks (RP): MinHash-LSH clusters of conversations.
 
 Shared with the repetition and low-variation checks: :func:`answering_turns`, :func:`reply_words`
-and :func:`signature` (a MinHash of the word 3-grams of the assistant turns, from features.py,
-computed once per conversation), and :func:`cluster` (LSH banding, verification and connected
-components over a matrix of signatures, in numpy).
+and :func:`signature` (a MinHash of the word 3-grams of the assistant turns: the word hashes come
+from features.py, and the signatures of a batch are made together, see :func:`settle_signatures`),
+and :func:`cluster` (LSH banding, verification and connected components over a matrix of
+signatures, in numpy).
 
 Signatures are rensa's R-MinHash of the 3-gram hashes; bench/minhash_choice.py measured it against
 datasketch (bench/RESULTS.md). Each signature is kept as 64 slots of 16 bits (128 bytes an entry:
@@ -13,12 +14,15 @@ no per-band hash table is built while streaming.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import itertools
+from array import array
+from collections.abc import Iterator, Sequence
 
 import numpy as np
+from rensa import RMinHash
 
 from threadsmith.checks.base import DatasetCheck, DatasetHit, EntryRef
-from threadsmith.checks.features import END, MAX_WORDS, NUM_PERM, START, TURN_HEAD, TURN_TAIL, features
+from threadsmith.checks.features import END, MAX_WORDS, NUM_PERM, SEED, START, TURN_HEAD, TURN_TAIL, Features, features
 from threadsmith.checks.profile import CheckContext
 from threadsmith.checks.registry import register
 from threadsmith.model import Conversation, Family, Severity
@@ -48,7 +52,86 @@ def reply_words(conversation: Conversation) -> tuple[str, ...]:
 
 def signature(conversation: Conversation) -> bytes | None:
     """The MinHash of the reply 3-grams: ``NUM_PERM`` little-endian 32-bit slots, or None without text."""
-    return features(conversation).signature()
+    pending = pending_signature(features(conversation))
+    return None if pending is None else settle_signatures([pending])[0]
+
+
+# --- Signatures settled in batches ---------------------------------------------------------------
+# A MinHash call costs much per call and little per row, so RP002 and LV005 summarize a conversation
+# into a *pending signature*: ``[stream prefix word hashes, None]``, one list shared by both checks.
+# settle() computes the 3-gram hashes and the MinHash of a whole batch (a worker's chunk) at once
+# and fills the second item, so the other check finds it done. Signatures are those of
+# features.py's Features.signature(), bit for bit.
+
+#: The 3-gram hash of features.py: ``h[i] * K1 ^ h[i + 1] * K2 ^ h[i + 2]`` over word hashes.
+_K1, _K2 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F)
+_U64 = np.dtype("<u8")
+
+
+def pending_signature(f: Features) -> list | None:
+    """The pending signature of a conversation (None without reply text), cached with its features."""
+    found = f.cache.get("minhash", False)
+    if found is False:
+        found = None
+        if f.prefix:
+            found = [f.values if f.prefix == len(f.stream) else f.values[:8 * f.prefix], None]
+        f.cache["minhash"] = found
+    return found
+
+
+def prefix_values(f: Features) -> bytes:
+    """The word hashes of the stream prefix (8 bytes a token, see features.py)."""
+    pending = pending_signature(f)
+    return pending[0] if pending is not None else b""
+
+
+def gram_hashes(flat: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """The hash of the 3-gram that starts at each token but the last two (word hashes in, see
+    features.py); into ``out`` (of that length) when given."""
+    if len(flat) < 3:
+        return flat[:0]
+    grams = np.multiply(flat[:-2], _K1, out=out)
+    grams ^= flat[1:-1] * _K2
+    grams ^= flat[2:]
+    return grams
+
+
+def gram_rows(flat: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The 3-gram hashes of many rows of word hashes at once (a row of fewer than 3 tokens keeps
+    its tokens), flattened, and the rows' offsets into them (``len(lengths) + 1`` of them)."""
+    ends = np.cumsum(lengths)
+    grams = gram_hashes(flat)
+    if (lengths >= 3).all():
+        keep = np.ones(len(grams), dtype=bool)
+        cut = np.concatenate([ends - 2, ends - 1])  # the last two 3-grams of each row straddle into the next
+        keep[cut[cut < len(grams)]] = False
+        return grams[keep], np.r_[0, np.cumsum(lengths - 2)]
+    parts, starts = [], ends - lengths  # rare: rows too short for a 3-gram
+    for start, length in zip(starts.tolist(), lengths.tolist()):
+        parts.append(grams[start:start + length - 2] if length >= 3 else flat[start:start + length])
+    sizes = np.array([len(p) for p in parts], dtype=np.int64)
+    return np.concatenate(parts) if parts else grams, np.r_[0, np.cumsum(sizes)]
+
+
+def settle_signatures(summaries: Sequence[list | bytes | None]) -> list[bytes | None]:
+    """Every summary as a signature, the pending ones computed in one MinHash call."""
+    todo = {id(s): s for s in summaries if s.__class__ is list and s[1] is None}
+    if todo:
+        rows = list(todo.values())
+        if len(rows) == 1:  # one conversation (the runner settling as it goes): fewer numpy calls
+            flat = np.frombuffer(rows[0][0], dtype=_U64)
+            grams = gram_hashes(flat) if len(flat) >= 3 else flat
+            offsets = np.array([0, len(grams)], dtype=np.uint64)
+        else:
+            flat = np.frombuffer(b"".join([row[0] for row in rows]), dtype=_U64)
+            lengths = np.fromiter((len(row[0]) >> 3 for row in rows), dtype=np.int64, count=len(rows))
+            grams, offsets = gram_rows(flat, lengths)
+        digests = RMinHash.digest_matrix_from_flat_token_hashes(grams, offsets.astype(np.uint64), NUM_PERM,
+                                                                SEED).to_rows()
+        data, size = array("I", itertools.chain.from_iterable(digests)).tobytes(), 4 * NUM_PERM
+        for k, row in enumerate(rows):
+            row[1] = data[k * size:(k + 1) * size]
+    return [s[1] if s.__class__ is list else s for s in summaries]
 
 
 class SignatureStore:
@@ -67,6 +150,17 @@ class SignatureStore:
         self._pending += raw
         if self._keep_refs:
             self.refs.append(ref)
+        if len(self._pending) >= _FLUSH:
+            self._flush()
+
+    def add_many(self, raws: Sequence[bytes | None], refs: Sequence[EntryRef]) -> None:
+        """Keep the signatures of a batch (None ones skipped)."""
+        if None in raws:
+            refs = [ref for raw, ref in zip(raws, refs) if raw is not None]
+            raws = [raw for raw in raws if raw is not None]
+        self._pending += b"".join(raws)
+        if self._keep_refs:
+            self.refs += refs
         if len(self._pending) >= _FLUSH:
             self._flush()
 
@@ -169,8 +263,24 @@ def listing(refs: list[EntryRef], most: int = 6) -> str:
     return ", ".join(where(r, refs[0]) for r in refs[:most]) + (" ..." if len(refs) > most else "")
 
 
+class SignatureObserver:
+    """What a dataset check collecting MinHash signatures into ``self._store`` shares: batch
+    settling in the workers, and observing one or many summaries in the main process."""
+
+    _store: SignatureStore
+
+    def settle(self, summaries: list) -> list:
+        return settle_signatures(summaries)
+
+    def observe(self, summary: bytes | list, ref: EntryRef) -> None:
+        self._store.add(summary if summary.__class__ is bytes else settle_signatures([summary])[0], ref)
+
+    def observe_many(self, summaries: Sequence[bytes | list | None], refs: Sequence[EntryRef]) -> None:
+        self._store.add_many(settle_signatures(summaries), refs)
+
+
 @register
-class NearDuplicate(DatasetCheck):
+class NearDuplicate(SignatureObserver, DatasetCheck):
     """Two or more conversations have nearly the same assistant replies.
 
     What it does:
@@ -203,14 +313,11 @@ class NearDuplicate(DatasetCheck):
         super().__init__(options, context)
         self._store = SignatureStore()
 
-    def summarize(self, conversation: Conversation) -> bytes | None:
+    def summarize(self, conversation: Conversation) -> list | None:
         f = features(conversation)
         if f.reply_words < self.options["min_words"]:
             return None
-        return f.signature()
-
-    def observe(self, summary: bytes, ref: EntryRef) -> None:
-        self._store.add(summary, ref)
+        return pending_signature(f)
 
     def finish(self) -> Iterator[DatasetHit]:
         sigs = self._store.matrix()

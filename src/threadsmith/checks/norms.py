@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
 from threadsmith.checks import conventions as cv
@@ -74,6 +74,21 @@ class Norms:
             self._observe(summary, ref, None, total)  # type: ignore[arg-type]
         else:
             self.observe(summary[0], ref, summary[1])  # type: ignore[index]
+
+    def observe_many(self, summaries: Sequence[int | tuple[int, Any] | None], refs: Sequence[EntryRef]) -> None:
+        """:meth:`observe_summary` for a batch (None ones skipped), the usual entries counted inline."""
+        masks, typical = self.masks, self._typical
+        for summary, ref in zip(summaries, refs):
+            if summary.__class__ is int:
+                masks[summary] += 1  # type: ignore[index]
+                total = self.total = self.total + 1
+                if summary in typical and total < self._next_refresh:
+                    continue
+                self._observe(summary, ref, None, total)  # type: ignore[arg-type]
+                typical = self._typical  # a refresh may have made a new set
+            elif summary is not None:
+                self.observe(summary[0], ref, summary[1])  # type: ignore[index]
+                typical = self._typical
 
     def observe(self, mask: int, ref: EntryRef, detail: Any) -> None:
         self.masks[mask] += 1
@@ -176,6 +191,7 @@ class ConventionCheck(DatasetCheck):
         self.norms = Norms(self.dimensions, tuple(1.1 - self._dominance(d) for d in self.dimensions))
         # observe() runs in the main process once per entry: go straight to the tally (one call less).
         self.observe = self.norms.observe_summary  # type: ignore[method-assign]
+        self.observe_many = self.norms.observe_many  # type: ignore[method-assign]
 
     def summarize(self, conversation: Conversation) -> int | tuple[int, Any] | None:
         if self._skip:

@@ -2,9 +2,11 @@
 
 Streaming in bounded memory, in batches of conversations:
 
-* each conversation's summary is the 64-bit hashes of the 3-grams of its reply stream (features.py:
-  the answering turns' words, each turn between a start and an end marker) and the stream as text;
-  a batch combines neighbouring 3-gram hashes into ``words``-gram hashes with numpy;
+* each conversation's summary is the 64-bit word hashes of its reply stream (features.py: the
+  answering turns' words, each turn between a start and an end marker, capped) and the folded text
+  of those turns (the strings view() holds: nothing to build); a batch makes 3-gram hashes of the
+  word hashes, then ``words``-gram hashes, with numpy, and splits a turn's text into words only
+  where a phrase needs its text;
 * occurrences are counted in a fixed table of 2**20 hashed buckets (8 MB);
 * a phrase whose bucket holds at least a quarter of the smallest reported share of the
   conversations seen so far is *tracked* from then on: its text is taken from the batch, and the
@@ -17,18 +19,22 @@ catchphrase always said at the same place is as specific as a longer one said an
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
 from threadsmith.checks.base import DatasetCheck, DatasetHit, EntryRef
-from threadsmith.checks.features import END, START, features
+from threadsmith.checks.features import END, START, TURN_HEAD, TURN_TAIL, Features, features
+from threadsmith.checks.near_duplicates import gram_hashes, prefix_values
 from threadsmith.checks.profile import CheckContext
 from threadsmith.checks.registry import register
+from threadsmith.checks.text import folded_words, view
 from threadsmith.model import Conversation, Family, Severity
 
 _BITS = 20
 _BATCH = 8192
+#: Tokens per block when a batch's n-gram hashes are computed (a few arrays of it fit in the CPU cache).
+_BLOCK = 1 << 15
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _SHIFT = np.uint64(64 - _BITS)
 _MARKERS = (START, END)
@@ -48,13 +54,15 @@ class _Tracker:
         self.carriers: dict[int, list[int]] = {}
         self.df: dict[int, int] = {}
 
-    def add_batch(self, hashes: list[bytes], texts: list[str], first_entry: int) -> None:
-        """Count one batch: per entry, its 3-gram hashes and its stream text."""
+    def add_batch(self, hashes: list[bytes], texts: list[tuple[str, ...]], first_entry: int) -> None:
+        """Count one batch: per entry, its stream's word hashes and its turns' folded text."""
         self.seen += len(hashes)
         grams, ends = self._grams(hashes)
         if not len(grams):
             return
-        buckets = (grams >> _SHIFT).astype(np.intp)
+        buckets = np.empty(len(grams), dtype=np.intp)
+        for lo in range(0, len(grams), _BLOCK):
+            np.right_shift(grams[lo:lo + _BLOCK], _SHIFT, out=buckets[lo:lo + _BLOCK], casting="unsafe")
         self.counts += np.bincount(buckets, minlength=1 << _BITS)
         floor = max(2.0, self.least, self.track_share * self.seen)
         hot = np.flatnonzero(self.counts[buckets] >= floor)
@@ -82,26 +90,61 @@ class _Tracker:
                 at = int(hot[lo] - starts[entry])
                 words = split.get(entry)
                 if words is None:
-                    words = split[entry] = texts[entry].split()
+                    words = split[entry] = stream_tokens(texts[entry], (len(hashes[entry]) >> 3))
                 self.texts[gram] = " ".join(words[at:at + self.n])
 
     def _grams(self, hashes: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
-        """``words``-gram hashes of the batch (0 where a gram would straddle two entries), and the
-        end of each entry's grams."""
-        extra = self.n - 3
-        flat = np.frombuffer(b"".join(hashes), dtype="<u8")
-        ends = np.cumsum(np.fromiter(map(len, hashes), dtype=np.int64, count=len(hashes)) // 8)
-        size = len(flat) - extra
+        """The ``words``-gram hash that starts at each token of the batch (0 where the gram would
+        run past its entry's last token), and the end of each entry's tokens.
+
+        Computed a block of tokens at a time, in place: the arrays of a block stay in the CPU
+        cache, where whole-batch temporaries (tens of megabytes) would not.
+        """
+        words = np.frombuffer(b"".join(hashes), dtype="<u8")
+        ends = np.cumsum(np.fromiter(map(len, hashes), dtype=np.int64, count=len(hashes)) >> 3)
+        n = self.n
+        size = len(words) - n + 1
         if size <= 0:
-            return flat[:0], ends
-        grams = flat[:size].copy()
-        for j in range(1, extra + 1):
-            grams = grams * _MIX ^ flat[j:j + size]
-        if extra:
-            for j in range(1, extra + 1):
-                straddle = ends - j
-                grams[straddle[(straddle >= 0) & (straddle < size)]] = 0
+            return words[:0], ends
+        grams = np.empty(size, dtype=np.uint64)
+        scratch = np.empty(_BLOCK + n, dtype=np.uint64)
+        for lo in range(0, size, _BLOCK):
+            block = grams[lo:lo + _BLOCK]
+            count = len(block)
+            trigrams = gram_hashes(words[lo:lo + count + n - 1], scratch[:count + n - 3])
+            block[:] = trigrams[:count]
+            for j in range(1, n - 2):
+                block *= _MIX
+                block ^= trigrams[j:j + count]
+        for j in range(1, n):
+            straddle = ends - j
+            grams[straddle[(straddle >= 0) & (straddle < size)]] = 0
         return grams, ends
+
+
+def stream_tokens(texts: tuple[str, ...], length: int) -> list[str]:
+    """The first ``length`` tokens of a reply stream (features.py), rebuilt from its turns' folded
+    text: each turn's words (head and tail of a long one) between a start and an end marker."""
+    tokens: list[str] = []
+    for text in texts:
+        words = folded_words(text)
+        if len(words) > TURN_HEAD + TURN_TAIL:
+            words = words[:TURN_HEAD] + words[-TURN_TAIL:]
+        tokens.append(START)
+        tokens += words
+        tokens.append(END)
+        if len(tokens) >= length:
+            break
+    return tokens[:length]
+
+
+def turn_texts(f: Features) -> tuple[str, ...]:
+    """The folded text of the answering turns the stream prefix holds (cached with the features)."""
+    found = f.cache.get("turn_texts")
+    if found is None:
+        views, bounds, prefix = view(f.conversation), f.bounds, f.prefix
+        found = f.cache["turn_texts"] = tuple([views[i][2] for k, (i, _) in enumerate(f.turns) if bounds[k] < prefix])
+    return found
 
 
 def _size(phrase: str) -> tuple[int, int]:
@@ -152,19 +195,27 @@ class OverusedPhrase(DatasetCheck):
         lowest = min(float(self.options["min_share"]), float(self.options["long_share"]))
         self._tracker = _Tracker(n, lowest / 4, int(self.options["max_listed"]), int(self.options["min_count"]) // 4)
         self._pending_hashes: list[bytes] = []
-        self._pending_texts: list[str] = []
+        self._pending_texts: list[tuple[str, ...]] = []
         self._refs: list[EntryRef] = []
 
-    def summarize(self, conversation: Conversation) -> tuple[bytes, str] | None:
+    def summarize(self, conversation: Conversation) -> tuple[bytes, tuple[str, ...]] | None:
         f = features(conversation)
         if f.reply_words < self._tracker.n - 2:
             return None
-        return f.grams(), f.text()
+        return prefix_values(f), turn_texts(f)
 
-    def observe(self, summary: tuple[bytes, str], ref: EntryRef) -> None:
+    def observe(self, summary: tuple[bytes, tuple[str, ...]], ref: EntryRef) -> None:
         self._pending_hashes.append(summary[0])
         self._pending_texts.append(summary[1])
         self._refs.append(ref)
+        if len(self._pending_hashes) >= _BATCH:
+            self._flush()
+
+    def observe_many(self, summaries: Sequence[tuple[bytes, tuple[str, ...]] | None], refs: Sequence[EntryRef]) -> None:
+        kept = [(s, r) for s, r in zip(summaries, refs) if s is not None]
+        self._pending_hashes += [s[0] for s, _ in kept]
+        self._pending_texts += [s[1] for s, _ in kept]
+        self._refs += [r for _, r in kept]
         if len(self._pending_hashes) >= _BATCH:
             self._flush()
 

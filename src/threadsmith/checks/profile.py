@@ -10,8 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from threadsmith.model import Conversation
+
+if TYPE_CHECKING:
+    from threadsmith.rendering import ChatTokenizer
 
 KINDS = ("roleplay", "assistant", "instruction")
 
@@ -28,6 +32,13 @@ class CheckContext:
     """What the checks know about the dataset before they see it."""
 
     kind: str = "assistant"
+    #: The tokenizer and chat template training will use; the template checks (TM) and real
+    #: token counts in the length checks need it (without it TM checks are not run).
+    tokenizer: ChatTokenizer | None = None
+    #: Which assistant turns training learns from: "all" or "last".
+    train_on: str = "all"
+    #: The training sequence length (tokens), when known: truncation happens there.
+    max_tokens: int | None = None
 
 
 def _is_roleplay(conversation: Conversation) -> bool:

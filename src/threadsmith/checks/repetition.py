@@ -9,17 +9,19 @@ million conversations stay within tens of megabytes.
 
 from __future__ import annotations
 
+import zlib
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
 from threadsmith.checks.base import DatasetCheck, DatasetHit, EntryRef
-from threadsmith.checks.features import features
+from threadsmith.checks.features import Features, features, shared_fingerprint
 from threadsmith.checks.near_duplicates import listing, where
 from threadsmith.checks.profile import CheckContext
 from threadsmith.checks.registry import register
+from threadsmith.checks.text import view
 from threadsmith.model import Conversation, Family, Severity
 
 #: Items (openers, prompts) gathered before they are counted into a :class:`HeavyHitters` at once.
@@ -96,11 +98,62 @@ class BatchedCounts:
         return self.heavy.total
 
 
+#: A message's role, mixed into the CRC-32 of its digest as the starting value.
+_ROLE_SEEDS = {"system": 1, "user": 2, "assistant": 3, "tool": 4}
+
+
+def message_digests(f: Features) -> bytes:
+    """8 bytes per message up to the last answering turn: a CRC-32 of its role and words (case,
+    punctuation and spacing ignored) and an Adler-32 of its words, computed once per conversation
+    for the reused turns (RP005) and the contradiction contexts (CT).
+
+    An answering turn kept whole in the stream is hashed as its word hashes (features.py; the
+    Adler-32 of one byte of each, which is random), any other message as its words joined by
+    spaces: identical turns always take the same way.
+    """
+    found = f.cache.get("digests")
+    if found is None:
+        out, answering = array("I"), f.turns
+        if answering:
+            views, values, bounds = view(f.conversation), f.values, f.bounds
+            whole = {index: k for k, (index, words) in enumerate(answering) if bounds[k + 1] - bounds[k] - 2 == len(words)}
+            crc32, adler32, seeds = zlib.crc32, zlib.adler32, _ROLE_SEEDS
+            for j in range(answering[-1][0] + 1):
+                role, _, _, words = views[j]
+                k = whole.get(j)
+                if k is None:  # as word_digest() makes it
+                    data = " ".join(words).encode("utf-8", "surrogatepass")
+                    out.extend((crc32(data, seeds.get(role, 5)), adler32(data)))
+                else:
+                    lo, hi = 8 * bounds[k] + 8, 8 * bounds[k + 1] - 8
+                    out.extend((crc32(values[lo:hi], 3), adler32(values[lo + 1:hi:8])))
+        found = f.cache["digests"] = out.tobytes()
+    return found
+
+
 def add_indices(target: array, indices: tuple[int, ...]) -> None:
     """Append increasing message indices to a 16-bit array (the rare larger ones capped)."""
     if indices and indices[-1] > 0xFFFF:
         indices = tuple(min(i, 0xFFFF) for i in indices)
     target.extend(indices)
+
+
+def word_digest(role: str, words: tuple[str, ...]) -> bytes:
+    """The digest :func:`message_digests` gives a message that is no answering turn kept whole."""
+    data = " ".join(words).encode("utf-8", "surrogatepass")
+    return array("I", (zlib.crc32(data, _ROLE_SEEDS.get(role, 5)), zlib.adler32(data))).tobytes()
+
+
+def openers(f: Features, n: int) -> tuple[bytes, str]:
+    """The answering turns longer than ``n`` words: their message indices (``<u2``, capped) and
+    first ``n`` words, the openers joined by newlines (words hold none): two objects, cheap to
+    pickle, whatever the number of turns (cached with the features)."""
+    key = ("openers", n)
+    found = f.cache.get(key)
+    if found is None:
+        indices, texts = f.openers(n)
+        found = f.cache[key] = (array("H", [min(i, 0xFFFF) for i in indices]).tobytes(), "\n".join(texts))
+    return found
 
 
 def opener(words: tuple[str, ...], n: int) -> str | None:
@@ -136,21 +189,28 @@ class OverusedOpener(DatasetCheck):
 
     def __init__(self, options: dict | None = None, context: CheckContext | None = None) -> None:
         super().__init__(options, context)
+        self._words = int(self.options["words"])
         self._hashes = array("q")
         self._messages = array("H")
         self._counts = array("H")
         self._refs: list[EntryRef] = []
         self._texts = BatchedCounts(256)
 
-    def summarize(self, conversation: Conversation) -> tuple[tuple[int, ...], tuple[str, ...]] | None:
-        indices, texts = features(conversation).openers(int(self.options["words"]))
-        return (indices, texts) if texts else None
+    def summarize(self, conversation: Conversation) -> tuple[bytes, str] | None:
+        found = openers(features(conversation), self._words)
+        return found if found[0] else None
 
-    def observe(self, summary: tuple[tuple[int, ...], tuple[str, ...]], ref: EntryRef) -> None:
-        indices, texts = summary
-        self._refs.append(ref)
-        self._counts.append(min(len(texts), 0xFFFF))
-        add_indices(self._messages, indices)
+    def observe(self, summary: tuple[bytes, str], ref: EntryRef) -> None:
+        self.observe_many([summary], [ref])
+
+    def observe_many(self, summaries: Sequence[tuple[bytes, str] | None], refs: Sequence[EntryRef]) -> None:
+        kept = [(s, r) for s, r in zip(summaries, refs) if s is not None]
+        if not kept:
+            return
+        texts = "\n".join([s[1] for s, _ in kept]).split("\n")
+        self._refs += [r for _, r in kept]
+        self._counts.extend([min(len(s[0]) >> 1, 0xFFFF) for s, _ in kept])
+        self._messages.frombytes(b"".join([s[0] for s, _ in kept]))
         self._hashes.extend(map(hash, texts))
         self._texts.extend(texts)
 
@@ -203,33 +263,35 @@ class ReusedAssistantTurn(DatasetCheck):
 
     def __init__(self, options: dict | None = None, context: CheckContext | None = None) -> None:
         super().__init__(options, context)
+        self._least = int(self.options["min_words"])
         self._hashes = array("Q")
         self._messages = array("H")
         self._counts = array("H")
         self._fingerprints = array("Q")
         self._refs: list[EntryRef] = []
 
-    def summarize(self, conversation: Conversation) -> tuple[bytes, tuple[int, ...], bytes] | None:
+    def summarize(self, conversation: Conversation) -> bytes | None:
         f = features(conversation)
-        least = int(self.options["min_words"])
-        hashes = f.turn_hashes()
-        if all(len(w) >= least for _, w in f.turns):
-            indices = tuple(i for i, _ in f.turns)
-        else:
-            kept = [k for k, (_, w) in enumerate(f.turns) if len(w) >= least]
-            indices = tuple(f.turns[k][0] for k in kept)
-            hashes = b"".join(hashes[8 * k:8 * k + 8] for k in kept)
+        least = self._least
+        indices = [i for i, w in f.turns if len(w) >= least]
         if not indices:
             return None
-        return f.fingerprint()[:8], indices, hashes
+        digests = message_digests(f)  # one bytes object: fingerprint (8), turn hashes (8 each), indices (<u2 each)
+        return b"".join([shared_fingerprint(conversation)[:8], *[digests[8 * i:8 * i + 8] for i in indices],
+                         array("H", [min(i, 0xFFFF) for i in indices]).tobytes()])
 
-    def observe(self, summary: tuple[bytes, tuple[int, ...], bytes], ref: EntryRef) -> None:
-        fingerprint, indices, hashes = summary
-        self._refs.append(ref)
-        self._fingerprints.frombytes(fingerprint)
-        self._counts.append(min(len(indices), 0xFFFF))
-        add_indices(self._messages, indices)
-        self._hashes.frombytes(hashes)
+    def observe(self, summary: bytes, ref: EntryRef) -> None:
+        self.observe_many([summary], [ref])
+
+    def observe_many(self, summaries: Sequence[bytes | None], refs: Sequence[EntryRef]) -> None:
+        for summary, ref in zip(summaries, refs):
+            if summary is not None:
+                turns = (len(summary) - 8) // 10
+                self._refs.append(ref)
+                self._fingerprints.frombytes(summary[:8])
+                self._counts.append(min(turns, 0xFFFF))
+                self._hashes.frombytes(summary[8:8 + 8 * turns])
+                self._messages.frombytes(summary[8 + 8 * turns:])
 
     def finish(self) -> Iterator[DatasetHit]:
         hashes = np.frombuffer(self._hashes, dtype=np.uint64)

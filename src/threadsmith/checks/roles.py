@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
 from threadsmith.checks.base import ConversationCheck, Hit
 from threadsmith.checks.registry import register
+from threadsmith.checks.turns import facts
 from threadsmith.model import (
     CANONICAL_ROLES,
     NATIVE_SPELLINGS,
@@ -22,6 +23,7 @@ from threadsmith.model import (
 #: Spellings a typo may be corrected to: short aliases ("ai") are left out, since names
 #: such as "Kai" or "Mai" are close to them without being typos of them.
 _SUGGESTABLE = tuple(alias for alias in ROLE_ALIASES if len(alias) >= 4)
+_CANONICAL = frozenset(CANONICAL_ROLES)
 
 
 def _suggest(label: str) -> str | None:
@@ -55,7 +57,10 @@ class UnknownRole(ConversationCheck):
     fix_safety = FixSafety.UNSAFE
     fix_description = "set the closest known role"
 
-    def check(self, conversation: Conversation) -> Iterator[Hit]:
+    def check(self, conversation: Conversation) -> Iterable[Hit]:
+        return () if _CANONICAL.issuperset(facts(conversation).roles) else self._hits(conversation)
+
+    def _hits(self, conversation: Conversation) -> Iterator[Hit]:
         for i, message in enumerate(conversation.messages):
             if message.role not in CANONICAL_ROLES:
                 suggestion = _suggest(message.role)
@@ -104,7 +109,10 @@ class NoncanonicalRole(ConversationCheck):
             for m in conversation.messages
         ]
 
-    def check(self, conversation: Conversation) -> Iterator[Hit]:
+    def check(self, conversation: Conversation) -> Iterable[Hit]:
+        return self._hits(conversation) if facts(conversation).respelled else ()
+
+    def _hits(self, conversation: Conversation) -> Iterator[Hit]:
         for i, flagged in enumerate(self._flagged(conversation)):
             if flagged:
                 message = conversation.messages[i]

@@ -51,6 +51,8 @@ def build_checks(
     for cls in all_checks():
         if cls.code not in chosen:
             continue
+        if getattr(cls, "needs_tokenizer", False) and (context is None or context.tokenizer is None):
+            continue  # template checks need --tokenizer
         opts = options.get(cls.code) or options.get(cls.name) or {}
         if issubclass(cls, RecordCheck):
             record[cls.kind] = cls
@@ -80,9 +82,14 @@ class Runner:
     fix: bool = False
     unsafe_fixes: bool = False
     _dataset_fixing: list[bool] = field(default_factory=list)
+    #: Positions (in ``checks.dataset``) of the checks whose summaries are settled in batches.
+    _settling: list[int] = field(default_factory=list)
+    #: Findings of settle() steps that crashed, reported with the dataset findings.
+    _settle_crashes: list[Finding] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._dataset_fixing = [self._may_fix(type(c)) for c in self.checks.dataset]
+        self._settling = [d for d, c in enumerate(self.checks.dataset) if type(c).settle is not DatasetCheck.settle]
 
     def _may_fix(self, cls: type[Check]) -> bool:
         if not self.fix or cls.fix_safety is None:
@@ -99,8 +106,12 @@ class Runner:
             problem.record_id, problem.message_index, problem.line, problem.column, None,
         )
 
-    def process(self, conversation: Conversation) -> EntryResult:
-        """Check one conversation (fixing it first when fixing is on) and summarize it."""
+    def process(self, conversation: Conversation, settle: bool = True) -> EntryResult:
+        """Check one conversation (fixing it first when fixing is on) and summarize it.
+
+        With ``settle`` false the summaries are left for :meth:`settle` to finish together with
+        other conversations' (cheaper per conversation): call it before drops() or observe().
+        """
         applied = 0
         if self.fix:
             conversation, applied, crashed = self._fix(conversation)
@@ -110,7 +121,25 @@ class Runner:
             crashed = []
         findings = crashed + self.findings(conversation, skip={f.code for f in crashed})
         summaries = [self._summarize(check, conversation, findings) for check in self.checks.dataset]
+        if settle and self._settling:
+            self.settle([summaries])
         return EntryResult(conversation, findings, summaries, applied)
+
+    def settle(self, rows: Sequence[list[Any]]) -> None:
+        """Settle, in place, the summaries of many conversations (each row: one conversation's
+        summaries, as :meth:`process` gives them), one call per dataset check that settles."""
+        if not rows:
+            return
+        for d in self._settling:
+            check = self.checks.dataset[d]
+            column = [row[d] for row in rows]
+            try:
+                settled = check.settle(column)
+            except Exception as exc:  # a check's bug must not stop the audit: its summaries are dropped
+                self._settle_crashes.append(_crash_finding(check, None, "check", exc))
+                settled = [None] * len(rows)
+            for row, summary in zip(rows, settled):
+                row[d] = summary
 
     def findings(self, conversation: Conversation, skip: set[str] | frozenset[str] = frozenset()) -> list[Finding]:
         """Every finding of the per-conversation checks (but those in ``skip``)."""
@@ -175,9 +204,17 @@ class Runner:
             if summary is not None:
                 check.observe(summary, ref)
 
+    def observe_many(self, rows: Sequence[Sequence[Any]], refs: Sequence[EntryRef]) -> None:
+        """Feed many conversations' summaries (one row each, in order) to the dataset checks, a
+        batch per check: what the main process does for every conversation, so its cost counts."""
+        if not rows:
+            return
+        for check, column in zip(self.checks.dataset, zip(*rows)):  # one column per check
+            check.observe_many(column, refs)
+
     def finish(self) -> list[Finding]:
         """The dataset checks' findings, once every conversation was observed."""
-        out: list[Finding] = []
+        out: list[Finding] = list(self._settle_crashes)
         for check in self.checks.dataset:
             try:
                 hits: Iterable[DatasetHit] = list(check.finish())

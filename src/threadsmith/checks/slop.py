@@ -16,7 +16,7 @@ from typing import Any
 from threadsmith.checks.base import ConversationCheck, DatasetCheck, DatasetHit, EntryRef, Hit
 from threadsmith.checks.profile import CheckContext
 from threadsmith.checks.registry import register
-from threadsmith.checks.synthetic_noise import anywhere, present, replies, share_anchors
+from threadsmith.checks.synthetic_noise import in_replies, present, replies, share_anchors
 from threadsmith.checks.text import COMMON_WORDS, WordPhrases, phrase_variants
 from threadsmith.model import Conversation, Family, Severity
 
@@ -162,7 +162,7 @@ def stock_phrase_hits(conversation: Conversation) -> tuple[int, tuple[int, ...],
     total = sum(map(len, map(_WORDS, views)))
     hits: list[int] = []
     busiest, most = None, 0
-    possible = _candidates(anywhere(conversation))  # what one message may match, it needs in the conversation
+    possible = _candidates(in_replies(conversation))  # what one reply may match, it needs in all the replies
     if possible:
         found_in = present(conversation)
         for i, v in zip(indexes, views):

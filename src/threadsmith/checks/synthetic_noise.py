@@ -5,15 +5,14 @@ scrape artifacts in :mod:`threadsmith.checks.artifacts`, stock phrases in
 :mod:`threadsmith.checks.slop` (same family). Phrases are matched on the words of
 :func:`~threadsmith.checks.text.view` through anchor words (:class:`WordPhrases`): one set
 intersection per message (:func:`present`), cached for the conversation being checked, and a
-check whose anchors occur nowhere in the conversation (:func:`anywhere`) stops there.
+check whose anchors occur nowhere in the conversation (:func:`anywhere`), or in no assistant
+turn when it reads only those (:func:`in_replies`), stops there.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from itertools import compress
-from operator import itemgetter
 from typing import Any, ClassVar
 
 from threadsmith.checks.base import Check, ConversationCheck, Hit
@@ -109,16 +108,15 @@ _anchor_sets: list[frozenset[str]] = []
 _anchors: frozenset[str] = frozenset()
 
 # --- The family's scan of a conversation --------------------------------------------------------
-# Computed once per conversation (like view()), with C-level loops only: the shared anchor words
-# of each message (one set intersection per message), all of them together, and the assistant
-# messages' indexes and views. A tuple: (conversation, found, union, indexes, views).
+# Computed once per conversation (like view()), in one flat loop: the shared anchor words of each
+# message (one set intersection per message), all of them together, and the assistant messages'
+# indexes, views and anchor words together. A tuple: (conversation, found, union, indexes, views,
+# union of the assistant messages).
 
 _Scan = tuple[Conversation | None, tuple[frozenset[str], ...], frozenset[str], tuple[int, ...],
-              tuple[MessageView, ...]]
-_NO_SCAN: _Scan = (None, (), _EMPTY, (), ())
+              tuple[MessageView, ...], frozenset[str]]
+_NO_SCAN: _Scan = (None, (), _EMPTY, (), (), _EMPTY)
 _last_scan = _NO_SCAN
-_ROLE, _WORDS = itemgetter(0), itemgetter(3)  # MessageView.role, .words
-_IS_ASSISTANT = "assistant".__eq__
 
 
 def share_anchors(anchors: frozenset[str]) -> None:
@@ -132,11 +130,17 @@ def share_anchors(anchors: frozenset[str]) -> None:
 def _scan(conversation: Conversation) -> _Scan:
     global _last_scan
     if _last_scan[0] is not conversation:
-        views = view(conversation)
-        mask = tuple(map(_IS_ASSISTANT, map(_ROLE, views)))
-        found = tuple(map(_anchors.intersection, map(_WORDS, views)))
-        _last_scan = (conversation, found, _EMPTY.union(*found), tuple(compress(range(len(views)), mask)),
-                      tuple(compress(views, mask)))
+        found, indexes, replies, answered = [], [], [], []
+        intersection = _anchors.intersection
+        for i, v in enumerate(view(conversation)):
+            words = intersection(v[3])
+            found.append(words)
+            if v[0] == "assistant":
+                indexes.append(i)
+                replies.append(v)
+                answered.append(words)
+        _last_scan = (conversation, tuple(found), _EMPTY.union(*found), tuple(indexes), tuple(replies),
+                      _EMPTY.union(*answered))
     return _last_scan
 
 
@@ -152,6 +156,14 @@ def anywhere(conversation: Conversation) -> frozenset[str]:
     has nothing to look for in any message."""
     scan = _last_scan
     return (scan if scan[0] is conversation else _scan(conversation))[2]
+
+
+def in_replies(conversation: Conversation) -> frozenset[str]:
+    """The shared anchor words found in the assistant messages: a check that reads only those
+    has nothing to look for when its words are not there (a system prompt may well name an
+    "assistant")."""
+    scan = _last_scan
+    return (scan if scan[0] is conversation else _scan(conversation))[5]
 
 
 def replies(conversation: Conversation) -> tuple[tuple[int, ...], tuple[MessageView, ...]]:
@@ -229,7 +241,7 @@ class AiDisclaimer(KindSeverity, ConversationCheck):
     severity_by_kind = {"roleplay": Severity.ERROR}
 
     def check(self, conversation: Conversation) -> Iterable[Hit]:
-        if _DISCLAIMER_ANCHORS.isdisjoint(anywhere(conversation)):
+        if _DISCLAIMER_ANCHORS.isdisjoint(in_replies(conversation)):
             return ()
         return list(self._hits(conversation))
 
@@ -279,7 +291,7 @@ class Refusal(KindSeverity, ConversationCheck):
     severity_by_kind = {"roleplay": Severity.ERROR, "assistant": Severity.INFO}
 
     def check(self, conversation: Conversation) -> Iterable[Hit]:
-        if _REFUSAL_ANCHORS.isdisjoint(anywhere(conversation)):
+        if _REFUSAL_ANCHORS.isdisjoint(in_replies(conversation)):
             return ()
         return list(self._hits(conversation))
 

@@ -103,6 +103,9 @@ class PhraseMatcher:
         self.phrases = tuple(cleaned)
         body = _trie_pattern(cleaned)
         self._regex = re.compile(rf"(?<![\w]){body}(?![\w])") if cleaned else None
+        # Without the look-behind the pattern starts with its first letters, which the regex
+        # engine skips to; search() checks the word boundary before a match itself.
+        self._unanchored = re.compile(rf"(?:{body})(?![\w])") if cleaned else None
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         """Matches in ``text`` (give it lower-cased, apostrophe-normalized text: see :func:`fold`)."""
@@ -115,8 +118,18 @@ class PhraseMatcher:
         return [m.group(0) for m in self.finditer(text)]
 
     def search(self, text: str) -> re.Match[str] | None:
-        """The first match in already-folded text, or None."""
-        return None if self._regex is None else self._regex.search(text)
+        """The first match in already-folded text, or None (the match :meth:`finditer` finds first)."""
+        if self._unanchored is None:
+            return None
+        start = 0
+        while True:
+            found = self._unanchored.search(text, start)
+            if found is None:
+                return None
+            at = found.start()
+            if not at or not (text[at - 1].isalnum() or text[at - 1] == "_"):  # not after a word character
+                return found
+            start = at + 1
 
 
 def fold(text: str) -> str:
@@ -143,22 +156,36 @@ class MessageView(NamedTuple):
 
 
 _last: tuple[int, Conversation | None, tuple[MessageView, ...]] = (0, None, ())
+_NEW = tuple.__new__  # tuple.__new__(MessageView, fields): a view without a Python-level call
 
 
 def view(conversation: Conversation) -> tuple[MessageView, ...]:
-    """Derived text of every message; cached for the conversation being checked."""
+    """Derived text of every message; cached for the conversation being checked.
+
+    One flat loop, with :func:`fold` and :func:`folded_words` inline for ASCII text (the common
+    case): a call per message and per step would cost more than the steps."""
     global _last
     key, cached_conv, cached = _last
     if cached_conv is conversation:
         return cached
-    views = tuple(
-        MessageView(m.role, text, folded, tuple(folded_words(folded)))
-        for m in conversation.messages
-        for text in (m.text,)
-        for folded in (fold(text),)
-    )
-    _last = (id(conversation), conversation, views)
-    return views
+    views = []
+    for message in conversation.messages:
+        text = message.content
+        if text.__class__ is not str:
+            text = message.text
+        folded = text.lower()
+        if folded.isascii():
+            data = folded.encode("ascii").translate(_SEPARATORS)
+            if b"'" in data:
+                data = _strip_quotes(data)
+            words = tuple(data.decode("ascii").split())
+        else:
+            folded = fold(text)
+            words = tuple(folded_words(folded))
+        views.append(_NEW(MessageView, (message.role, text, folded, words)))
+    found = tuple(views)
+    _last = (id(conversation), conversation, found)
+    return found
 
 
 # --- Word-sequence phrases ------------------------------------------------------------------

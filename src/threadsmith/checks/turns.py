@@ -2,12 +2,63 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
+from operator import eq
+from typing import NamedTuple
 
 from threadsmith.checks.base import ConversationCheck, Hit
 from threadsmith.checks.registry import register
 from threadsmith.model import ContentPart, Conversation, Family, FixSafety, Message, Severity
+
+
+class Facts(NamedTuple):
+    """What the structure checks ask of every message, found in one pass per conversation: a
+    check whose fact is false has nothing to report and stops there."""
+
+    roles: tuple[str, ...]
+    #: Some content is not a string, or strips to nothing (ST004 may report it).
+    blank: bool
+    #: Some content is not a string, or has whitespace around it (ST008 may report it).
+    padded: bool
+    #: Some message keeps its role's spelling from the data (ST007 may report it).
+    respelled: bool
+    #: Some message calls a tool (ST015 may report it, and it changes ST011).
+    calls: bool
+    #: Some message has a training weight (ST019 may report it).
+    weighted: bool
+
+
+_last_facts: tuple[Conversation | None, Facts | None] = (None, None)
+
+
+def facts(conversation: Conversation) -> Facts:
+    """The conversation's :class:`Facts` (cached for the conversation being checked). One flat
+    loop: attribute reads in a loop cost less than ``map(attrgetter(...))`` over a few messages."""
+    global _last_facts
+    if _last_facts[0] is conversation and _last_facts[1] is not None:
+        return _last_facts[1]
+    roles = []
+    blank = padded = respelled = calls = weighted = False
+    for message in conversation.messages:
+        roles.append(message.role)
+        content = message.content
+        if content.__class__ is not str:  # multi-part content: the checks look at each message
+            blank = padded = True
+        else:
+            stripped = content.strip()
+            if stripped is not content or not content:
+                blank = blank or not stripped
+                padded = padded or stripped != content
+        if message.raw_role is not None:
+            respelled = True
+        if message.tool_calls:
+            calls = True
+        if message.weight is not None:
+            weighted = True
+    found = Facts(tuple(roles), blank, padded, respelled, calls, weighted)
+    _last_facts = (conversation, found)
+    return found
 
 
 def _is_blank(message: Message) -> bool:
@@ -42,10 +93,11 @@ class EmptyContent(ConversationCheck):
     fix_safety = FixSafety.UNSAFE
     fix_description = "remove the empty message"
 
-    def check(self, conversation: Conversation) -> Iterator[Hit]:
-        for i, message in enumerate(conversation.messages):
-            if _is_blank(message):
-                yield Hit(i, f"message {i} ({message.role}) has empty content")
+    def check(self, conversation: Conversation) -> Iterable[Hit]:
+        if not facts(conversation).blank:
+            return ()
+        return [Hit(i, f"message {i} ({message.role}) has empty content")
+                for i, message in enumerate(conversation.messages) if _is_blank(message)]
 
     def fix(self, conversation: Conversation) -> Conversation:
         return conversation.with_messages([m for m in conversation.messages if not _is_blank(m)])
@@ -80,10 +132,12 @@ class SurroundingWhitespace(ConversationCheck):
     fix_safety = FixSafety.SAFE
     fix_description = "strip leading and trailing whitespace"
 
-    def check(self, conversation: Conversation) -> Iterator[Hit]:
-        for i, message in enumerate(conversation.messages):
-            if _strip_content(message.content) != message.content and not _is_blank(message):
-                yield Hit(i, f"message {i} ({message.role}) has leading or trailing whitespace")
+    def check(self, conversation: Conversation) -> Iterable[Hit]:
+        if not facts(conversation).padded:
+            return ()
+        return [Hit(i, f"message {i} ({message.role}) has leading or trailing whitespace")
+                for i, message in enumerate(conversation.messages)
+                if _strip_content(message.content) != message.content and not _is_blank(message)]
 
     def fix(self, conversation: Conversation) -> Conversation:
         return conversation.with_messages(
@@ -113,13 +167,15 @@ class MisplacedSystem(ConversationCheck):
     family = Family.STRUCTURE
     severity = Severity.WARNING
 
-    def check(self, conversation: Conversation) -> Iterator[Hit]:
-        first_non_system = next((i for i, m in enumerate(conversation.messages) if m.role != "system"), None)
+    def check(self, conversation: Conversation) -> Iterable[Hit]:
+        roles = facts(conversation).roles
+        if "system" not in roles[1:]:  # (a system message first is in place)
+            return ()
+        first_non_system = next((i for i, role in enumerate(roles) if role != "system"), None)
         if first_non_system is None:
-            return
-        for i in range(first_non_system + 1, len(conversation.messages)):
-            if conversation.messages[i].role == "system":
-                yield Hit(i, f"message {i} is a system message after the conversation started")
+            return ()
+        return [Hit(i, f"message {i} is a system message after the conversation started")
+                for i in range(first_non_system + 1, len(roles)) if roles[i] == "system"]
 
 
 @register
@@ -144,10 +200,12 @@ class MultipleSystem(ConversationCheck):
     fix_safety = FixSafety.UNSAFE
     fix_description = "merge the system messages into the first one"
 
-    def check(self, conversation: Conversation) -> Iterator[Hit]:
-        systems = [i for i, m in enumerate(conversation.messages) if m.role == "system"]
-        for i in systems[1:]:
-            yield Hit(i, f"message {i} is system message {systems.index(i) + 1} of {len(systems)}")
+    def check(self, conversation: Conversation) -> Iterable[Hit]:
+        roles = facts(conversation).roles
+        if roles.count("system") < 2:
+            return ()
+        systems = [i for i, role in enumerate(roles) if role == "system"]
+        return [Hit(i, f"message {i} is system message {k + 2} of {len(systems)}") for k, i in enumerate(systems[1:])]
 
     def fix(self, conversation: Conversation) -> Conversation:
         systems = [m for m in conversation.messages if m.role == "system"]
@@ -189,10 +247,12 @@ class ConsecutiveSameRole(ConversationCheck):
     fix_safety = FixSafety.UNSAFE
     fix_description = "merge consecutive turns of one role"
 
-    def check(self, conversation: Conversation) -> Iterator[Hit]:
-        for i in _same_role_pairs(conversation.messages):
-            role = conversation.messages[i].role
-            yield Hit(i, f"message {i} is a second {role} turn in a row")
+    def check(self, conversation: Conversation) -> Iterable[Hit]:
+        roles = facts(conversation).roles
+        if not any(map(eq, roles[1:], roles)):  # no two turns of one role in a row
+            return ()
+        return [Hit(i, f"message {i} is a second {roles[i]} turn in a row")
+                for i in _same_role_pairs(conversation.messages)]
 
     def fix(self, conversation: Conversation) -> Conversation:
         merged: list[Message] = []
@@ -243,11 +303,12 @@ class NoFinalAssistant(ConversationCheck):
     fix_safety = FixSafety.UNSAFE
     fix_description = "drop the turns after the last assistant turn"
 
-    def check(self, conversation: Conversation) -> Iterator[Hit]:
-        messages = conversation.messages
-        if messages and messages[-1].role != "assistant" and any(m.role == "assistant" for m in messages):
-            last = len(messages) - 1
-            yield Hit(last, f"conversation ends with a {messages[-1].role} turn (message {last})")
+    def check(self, conversation: Conversation) -> Iterable[Hit]:
+        roles = facts(conversation).roles
+        if not roles or roles[-1] == "assistant" or "assistant" not in roles:
+            return ()
+        last = len(roles) - 1
+        return [Hit(last, f"conversation ends with a {roles[-1]} turn (message {last})")]
 
     def fix(self, conversation: Conversation) -> Conversation:
         messages = conversation.messages
@@ -275,11 +336,13 @@ class NoAssistantTurn(ConversationCheck):
     family = Family.STRUCTURE
     severity = Severity.ERROR
 
-    def check(self, conversation: Conversation) -> Iterator[Hit]:
-        if not conversation.messages:
-            yield Hit(None, "conversation has no messages")
-        elif not any(m.role == "assistant" for m in conversation.messages):
-            yield Hit(None, f"conversation has no assistant turn (roles: {', '.join(conversation.roles())})")
+    def check(self, conversation: Conversation) -> Iterable[Hit]:
+        roles = facts(conversation).roles
+        if not roles:
+            return [Hit(None, "conversation has no messages")]
+        if "assistant" not in roles:
+            return [Hit(None, f"conversation has no assistant turn (roles: {', '.join(roles)})")]
+        return ()
 
 
 @register
@@ -304,7 +367,13 @@ class ToolCallWithoutResult(ConversationCheck):
     family = Family.STRUCTURE
     severity = Severity.WARNING
 
-    def check(self, conversation: Conversation) -> Iterator[Hit]:
+    def check(self, conversation: Conversation) -> Iterable[Hit]:
+        found = facts(conversation)
+        if not found.calls and "tool" not in found.roles:
+            return ()
+        return self._hits(conversation)
+
+    def _hits(self, conversation: Conversation) -> Iterator[Hit]:
         pending: list[tuple[int, str | None, str]] = []
         for i, message in enumerate(conversation.messages):
             for call in message.tool_calls:
@@ -344,7 +413,10 @@ class BlankTag(ConversationCheck):
     fix_safety = FixSafety.SAFE
     fix_description = "drop blank and repeated tags"
 
-    def check(self, conversation: Conversation) -> Iterator[Hit]:
+    def check(self, conversation: Conversation) -> Iterable[Hit]:
+        return self._hits(conversation) if conversation.tags else ()
+
+    def _hits(self, conversation: Conversation) -> Iterator[Hit]:
         seen: set[str] = set()
         for tag in conversation.tags:
             if not tag.strip():
@@ -379,7 +451,10 @@ class InvalidWeight(ConversationCheck):
     family = Family.STRUCTURE
     severity = Severity.WARNING
 
-    def check(self, conversation: Conversation) -> Iterator[Hit]:
+    def check(self, conversation: Conversation) -> Iterable[Hit]:
+        return self._hits(conversation) if facts(conversation).weighted else ()
+
+    def _hits(self, conversation: Conversation) -> Iterator[Hit]:
         for i, message in enumerate(conversation.messages):
             if message.weight is None:
                 continue

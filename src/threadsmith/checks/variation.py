@@ -12,16 +12,19 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from operator import itemgetter, mul
 
 import numpy as np
 
 from threadsmith.checks.base import DatasetCheck, DatasetHit, EntryRef
-from threadsmith.checks.features import END, START, features
-from threadsmith.checks.near_duplicates import SignatureStore, cluster
+from threadsmith.checks.features import features
+from threadsmith.checks.near_duplicates import SignatureObserver, SignatureStore, cluster, pending_signature
 from threadsmith.checks.profile import CheckContext
 from threadsmith.checks.registry import register
-from threadsmith.checks.repetition import BatchedCounts
+from threadsmith.checks.phrases import turn_texts
+from threadsmith.checks.repetition import BatchedCounts, message_digests, openers, word_digest
+from threadsmith.checks.text import folded_words, view
 from threadsmith.model import Conversation, Family, Severity
 
 #: Words of one conversation that the lexical-diversity sample keeps, and sampled words measured.
@@ -87,22 +90,38 @@ class LowLexicalDiversity(DatasetCheck):
     def __init__(self, options: dict | None = None, context: CheckContext | None = None) -> None:
         super().__init__(options, context)
         self._seen = 0
-        self._sample: list[str] = []
+        self._size = int(self.options["sample"])
+        #: The folded text of the sampled conversations' answering turns (see phrases.turn_texts).
+        self._sample: list[tuple[str, ...]] = []
         self._random = random.Random(20_240_611)
 
-    def summarize(self, conversation: Conversation) -> str | None:
+    def summarize(self, conversation: Conversation) -> tuple[str, ...] | None:
         f = features(conversation)
-        return f.text() if f.prefix else None
+        return turn_texts(f) if f.prefix else None
 
-    def observe(self, summary: str, ref: EntryRef) -> None:
+    def observe(self, summary: tuple[str, ...], ref: EntryRef) -> None:
         self._seen += 1
-        size = int(self.options["sample"])
+        size = self._size
         if len(self._sample) < size:
             self._sample.append(summary)
         else:
             slot = self._random.randrange(self._seen)
             if slot < size:
                 self._sample[slot] = summary
+
+    def observe_many(self, summaries: Sequence[tuple[str, ...] | None], refs: Sequence[EntryRef]) -> None:
+        size, sample = self._size, self._sample
+        if len(sample) >= size:  # past the first ``size``: one random draw per conversation, as observe() makes
+            randrange, seen = self._random.randrange, self._seen
+            for summary in summaries:
+                if summary is not None:
+                    seen += 1
+                    slot = randrange(seen)
+                    if slot < size:
+                        sample[slot] = summary
+            self._seen = seen
+            return
+        super().observe_many(summaries, refs)
 
     def finish(self) -> Iterator[DatasetHit]:
         tokens: list[str] = []
@@ -121,9 +140,14 @@ class LowLexicalDiversity(DatasetCheck):
                                    f"(over {len(tokens):,} words of {len(self._sample):,} sampled conversations)")
 
 
-def _sample_words(text: str) -> list[str]:
-    """The first words of a conversation's reply stream (markers left out)."""
-    return [w for w in text.split(None, 3 * SAMPLE_WORDS)[: 3 * SAMPLE_WORDS] if w != START and w != END][:SAMPLE_WORDS]
+def _sample_words(texts: tuple[str, ...]) -> list[str]:
+    """The first words of a conversation's answering turns, from their folded text."""
+    words: list[str] = []
+    for text in texts:
+        words += folded_words(text)[:SAMPLE_WORDS - len(words)]
+        if len(words) >= SAMPLE_WORDS:
+            break
+    return words
 
 
 @register
@@ -154,15 +178,21 @@ class OpenerConcentration(DatasetCheck):
 
     def __init__(self, options: dict | None = None, context: CheckContext | None = None) -> None:
         super().__init__(options, context)
+        self._words = int(self.options["words"])
         self._openers = BatchedCounts(512)
         self._entries = 0
 
-    def summarize(self, conversation: Conversation) -> tuple[str, ...] | None:
-        return features(conversation).openers(int(self.options["words"]))[1] or None
+    def summarize(self, conversation: Conversation) -> str | None:
+        return openers(features(conversation), self._words)[1] or None  # openers joined by newlines
 
-    def observe(self, summary: tuple[str, ...], ref: EntryRef) -> None:
-        self._entries += 1
-        self._openers.extend(summary)
+    def observe(self, summary: str, ref: EntryRef) -> None:
+        self.observe_many([summary], [ref])
+
+    def observe_many(self, summaries: Sequence[str | None], refs: Sequence[EntryRef]) -> None:
+        kept = [s for s in summaries if s is not None]
+        if kept:
+            self._entries += len(kept)
+            self._openers.extend("\n".join(kept).split("\n"))
 
     def finish(self) -> Iterator[DatasetHit]:
         total = self._openers.total
@@ -209,7 +239,14 @@ class SystemPromptConcentration(DatasetCheck):
         self._pending: dict[bytes, str] = {}
 
     def summarize(self, conversation: Conversation) -> tuple[bytes, str]:
-        return features(conversation).system()
+        views = view(conversation)
+        prompts = [i for i, v in enumerate(views) if v[0] == "system"]
+        if not prompts:
+            return b"", ""
+        digests = message_digests(features(conversation))  # a system prompt's is word_digest()'s
+        key = b"".join([digests[8 * i:8 * i + 8] if 8 * i < len(digests) else word_digest("system", views[i][3])
+                        for i in prompts])
+        return key, views[prompts[0]][1][:60]
 
     def observe(self, summary: tuple[bytes, str], ref: EntryRef) -> None:
         key, excerpt = summary
@@ -264,10 +301,10 @@ class UniformReplyLength(DatasetCheck):
         self._squares = 0.0
 
     def summarize(self, conversation: Conversation) -> tuple[int, int, int] | None:
-        lengths = [len(w) for _, w in features(conversation).turns]
+        lengths = list(map(len, map(itemgetter(1), features(conversation).turns)))
         if not lengths:
             return None
-        return len(lengths), sum(lengths), sum(n * n for n in lengths)
+        return len(lengths), sum(lengths), sum(map(mul, lengths, lengths))
 
     def observe(self, summary: tuple[int, int, int], ref: EntryRef) -> None:
         self._entries += 1
@@ -287,7 +324,7 @@ class UniformReplyLength(DatasetCheck):
 
 
 @register
-class NearDuplicateMass(DatasetCheck):
+class NearDuplicateMass(SignatureObserver, DatasetCheck):
     """A large share of the conversations belong to clusters of near-duplicates.
 
     What it does:
@@ -315,11 +352,8 @@ class NearDuplicateMass(DatasetCheck):
         super().__init__(options, context)
         self._store = SignatureStore(slots=32, keep_refs=False)
 
-    def summarize(self, conversation: Conversation) -> bytes | None:
-        return features(conversation).signature()
-
-    def observe(self, summary: bytes, ref: EntryRef) -> None:
-        self._store.add(summary, ref)
+    def summarize(self, conversation: Conversation) -> list | None:
+        return pending_signature(features(conversation))
 
     def finish(self) -> Iterator[DatasetHit]:
         sigs = self._store.matrix()

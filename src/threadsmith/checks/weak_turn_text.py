@@ -45,6 +45,8 @@ _SHORT_PHRASES = PhraseMatcher(
 
 
 _SHORT_TRIGGERS = _SHORT_WORDS | _SHORT_LEADS
+#: A literal part of every phrase of :data:`_SHORT_PHRASES`: a turn without any is not searched.
+_SHORT_PARTS = ("word", "sentence", "line", "phrase", "summari", "what am i", "yes or no", "true or false")
 
 
 def _asks_for_short(user: MessageView) -> bool:
@@ -53,7 +55,8 @@ def _asks_for_short(user: MessageView) -> bool:
         return False
     if not _SHORT_WORDS.isdisjoint(words):
         return True
-    return _SHORT_PHRASES.search(user.folded) is not None
+    folded = user.folded
+    return any(part in folded for part in _SHORT_PARTS) and _SHORT_PHRASES.search(folded) is not None
 
 
 # Words too common to show that a reply takes up the question (own list; compared on 5-letter stems).

@@ -13,7 +13,12 @@ import click
 from threadsmith.cli.commands import audit_command, checks_command, convert_command, explain_command
 from threadsmith.cli.curation_commands import COMMANDS as CURATION_COMMANDS
 from threadsmith.cli.edit_commands import edit_group
+from threadsmith.cli.export_commands import export_command
 from threadsmith.cli.insights import report_command, stats_command
+from threadsmith.cli.probe_commands import COMMANDS as PROBE_COMMANDS
+from threadsmith.cli.render_commands import render_command
+from threadsmith.cli.serve_commands import serve_command
+from threadsmith.cli.train_commands import COMMANDS as TRAIN_COMMANDS
 from threadsmith.cli.workspace_commands import COMMANDS as WORKSPACE_COMMANDS
 from threadsmith.errors import ThreadsmithError
 
@@ -54,9 +59,12 @@ cli.add_command(explain_command)
 cli.add_command(checks_command)
 cli.add_command(stats_command)
 cli.add_command(report_command)
-for _command in WORKSPACE_COMMANDS + CURATION_COMMANDS:
+cli.add_command(render_command)
+for _command in WORKSPACE_COMMANDS + CURATION_COMMANDS + PROBE_COMMANDS + TRAIN_COMMANDS:
     cli.add_command(_command)
 cli.add_command(edit_group)
+cli.add_command(serve_command)
+cli.add_command(export_command)
 
 
 def main() -> None:

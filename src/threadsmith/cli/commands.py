@@ -10,9 +10,11 @@ import orjson
 from threadsmith.audit import audit
 from threadsmith.checks import all_checks, get_check
 from threadsmith.cli.render import console, progress_bar, render_audit, render_check_list, render_explain
+from threadsmith.cli.render_commands import chat_tokenizer, tokenizer_options
 from threadsmith.cli.workspace_commands import audit_dataset, workspace_option
 from threadsmith.config import FAIL_LEVELS, load_config
 from threadsmith.convert import convert
+from threadsmith.errors import UserError
 from threadsmith.formats import WRITE_FORMATS
 
 _config_option = click.option("--config", "config_path", type=click.Path(dir_okay=False),
@@ -31,20 +33,32 @@ _config_option = click.option("--config", "config_path", type=click.Path(dir_oka
 @click.option("--fail-on", type=click.Choice(FAIL_LEVELS), help="Exit 1 on findings at or above this severity [default: warning].")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--limit", type=int, default=10, show_default=True, help="Text format: entries shown per code (0 = all).")
+@tokenizer_options
+@click.option("--max-tokens", type=int, help="With --tokenizer: the training sequence length (token budget of LN001, "
+                                             "truncation of TM005).")
 @_config_option
 @click.option("-d", "--dataset", help="Audit a workspace dataset instead of files (incremental: cached per content).")
 @click.option("--version", "version", default="latest", show_default=True, help="With --dataset: the version to audit.")
 @workspace_option
 def audit_command(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tuple[str, ...], fix: bool,
                   unsafe_fixes: bool, output: str | None, fail_on: str | None, exit_zero: bool, limit: int,
-                  config_path: str | None, dataset: str | None, version: str, workspace: str | None) -> None:
-    """Audit dataset files (or folders), or a workspace dataset, for structural and quality problems."""
+                  config_path: str | None, dataset: str | None, version: str, workspace: str | None,
+                  tokenizer: str | None, template: str | None, train_on: str, trust_remote_code: bool,
+                  max_tokens: int | None) -> None:
+    """Audit dataset files (or folders), or a workspace dataset, for structural and quality problems.
+
+    With --tokenizer, also the template and loss-mask checks (TM) and exact token counts (LN001)."""
     config = load_config(config_path).overridden(select=_split(select), ignore=_split(ignore), fail_on=fail_on)
+    tok = chat_tokenizer(tokenizer, template, trust_remote_code)
     if dataset is not None:
+        if tok is not None:
+            raise UserError("audit --dataset does not take --tokenizer yet.",
+                            hint="Export the version to a file (threadsmith export) and audit that file.")
         report = audit_dataset(workspace, dataset, version, config, fixing=fix or unsafe_fixes or output is not None)
     else:
         with progress_bar(enabled=fmt == "text") as progress:
-            report = audit(paths, config=config, fix=fix, unsafe_fixes=unsafe_fixes, output=output, progress=progress)
+            report = audit(paths, config=config, fix=fix, unsafe_fixes=unsafe_fixes, output=output, progress=progress,
+                           tokenizer=tok, train_on=train_on, max_tokens=max_tokens)
     if fmt == "json":
         sys.stdout.buffer.write(orjson.dumps(report.to_dict(), option=orjson.OPT_INDENT_2) + b"\n")
     else:

@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from threadsmith.cli.render import console, progress_bar
+from threadsmith.cli.render_commands import chat_tokenizer
 from threadsmith.config import load_config
 from threadsmith.report import write_report
 from threadsmith.stats import DatasetStats, Distribution, Ranking, dataset_stats
@@ -25,11 +26,17 @@ _config_option = click.option("--config", "config_path", type=click.Path(dir_oka
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text: tables for people; json: every number, for tools.")
 @click.option("--top", type=int, default=10, show_default=True, help="Rows in each ranked list.")
+@click.option("--tokenizer", "tokenizer", help="Count exact tokens per conversation with this tokenizer "
+                                               "(tokenizer.json[.gz], folder, .gguf or hub id).")
+@click.option("--template", "template", help="With --tokenizer: the chat template (see `threadsmith render --help`).")
 @_config_option
-def stats_command(paths: tuple[str, ...], fmt: str, top: int, config_path: str | None) -> None:
+def stats_command(paths: tuple[str, ...], fmt: str, top: int, tokenizer: str | None, template: str | None,
+                  config_path: str | None) -> None:
     """Describe dataset files: lengths, turns, openers, phrases, voice, system prompts, tags, characters."""
+    tok = chat_tokenizer(tokenizer, template, False)
     with progress_bar(enabled=fmt == "text", verb="reading") as progress:
-        result = dataset_stats(paths, config=load_config(config_path), top=max(1, top), progress=progress)
+        result = dataset_stats(paths, config=load_config(config_path), top=max(1, top), progress=progress,
+                               tokenizer=tok)
     if fmt == "json":
         sys.stdout.buffer.write(orjson.dumps(result.to_dict(), option=orjson.OPT_INDENT_2) + b"\n")
     else:
@@ -91,6 +98,10 @@ def _lengths(out: Console, stats: DatasetStats) -> None:
         table.add_row(f"{escape(role)} words", *_numbers(dist), f"{tokens.get(role, 0):,}", f"[magenta]{sparkline(dist)}[/]")
     table.add_row("turns / conversation", *_numbers(stats.turns), "", f"[magenta]{sparkline(stats.turns)}[/]")
     table.add_row("~tokens / conversation", *_numbers(stats.tokens), "", f"[magenta]{sparkline(stats.tokens)}[/]")
+    if stats.exact_tokens is not None:
+        table.add_row("tokens / conversation", *_numbers(stats.exact_tokens), "",
+                      f"[magenta]{sparkline(stats.exact_tokens)}[/]")
+        table.caption = f"tokens counted with {escape(stats.tokenizer or '')}"
     out.print(table)
 
 

@@ -1,4 +1,4 @@
-"""Workspace commands: import, datasets, log, diff, restore, tag, export, backup, search.
+"""Workspace commands: import, datasets, log, diff, restore, tag, backup, search, show (export: export_commands.py).
 
 Each opens the workspace (``--workspace`` / THREADSMITH_WORKSPACE / ./threadsmith-workspace),
 makes one library call and renders the result.
@@ -28,7 +28,6 @@ from threadsmith.cli.workspace_render import (
 from threadsmith.audit import AuditReport
 from threadsmith.config import Config, load_config
 from threadsmith.errors import UserError
-from threadsmith.formats import WRITE_FORMATS
 from threadsmith.workspace import Workspace
 from threadsmith.workspace.query import Query
 
@@ -178,20 +177,6 @@ def tag_command(version: str, name: str, dataset: str, move: bool, workspace: st
     console(stderr=True).print(f"[green]tagged[/] version {tagged.number} of {dataset} as {name}")
 
 
-@click.command("export")
-@dataset_option
-@click.option("--version", "version", default="latest", show_default=True, help="Version, tag, or latest~N.")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Output JSONL file.")
-@click.option("--to", "to", type=click.Choice(WRITE_FORMATS), help="Output format (default: each record's own).")
-@workspace_option
-def export_command(dataset: str, version: str, output: str, to: str | None, workspace: str | None) -> None:
-    """Write a version of a dataset to JSONL, losslessly; excluded entries are left out."""
-    with opened(workspace) as ws:
-        result = ws.export(dataset, output, version=version, fmt=to)
-    console(stderr=True).print(f"[green]wrote[/] {result.written:,} entries of {dataset} version {result.version} "
-                               f"to {result.output}" + (f" ({result.excluded:,} excluded left out)" if result.excluded else ""))
-
-
 @click.command("show")
 @click.argument("key")
 @dataset_option
@@ -237,5 +222,6 @@ def search_command(query: str | None, dataset: str, version: str, limit: int, cu
     print_json(result) if fmt == "json" else render_search(result)
 
 
+#: ``export`` lives in export_commands.py (files and dataset versions, every trainer target).
 COMMANDS = [import_command, datasets_command, log_command, diff_command, restore_command, tag_command,
-            export_command, backup_command, search_command, show_command]
+            backup_command, search_command, show_command]

@@ -9,15 +9,55 @@ Unknown keys of a record or message live in ``extra`` and are written back on ex
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import MISSING, dataclass, field, fields, replace
+from typing import Any, TypeVar
 
 #: The canonical roles. A message whose role is not one of these keeps the label found in the data.
 CANONICAL_ROLES = ("system", "user", "assistant", "tool")
 
 _EMPTY: Mapping[str, Any] = {}
+_T = TypeVar("_T")
 
 
+class _Factory:
+    """The default of a field built by a factory, as the dataclass signature shows it."""
+
+    def __repr__(self) -> str:
+        return "<factory>"
+
+
+_NO_VALUE = _Factory()
+
+
+def _quick_init(cls: type[_T]) -> type[_T]:
+    """Give a frozen, slotted dataclass an ``__init__`` that sets each slot through its own
+    descriptor: the same arguments, defaults and result as the generated one, which goes through
+    ``object.__setattr__`` (the frozen-class way round ``__setattr__``) and costs about twice as
+    much. Readers build a Message per turn of every record, so this is on the hot path of audit."""
+    env: dict[str, Any] = {"_NO_VALUE": _NO_VALUE}
+    params, body = [], []
+    for f in fields(cls):  # type: ignore[arg-type]
+        env[f"_set_{f.name}"] = cls.__dict__[f.name].__set__
+        value = f.name
+        if f.default is not MISSING:
+            env[f"_default_{f.name}"] = f.default
+            params.append(f"{f.name}=_default_{f.name}")
+        elif f.default_factory is not MISSING:
+            env[f"_factory_{f.name}"] = f.default_factory
+            params.append(f"{f.name}=_NO_VALUE")
+            value = f"_factory_{f.name}() if {f.name} is _NO_VALUE else {f.name}"
+        else:
+            params.append(f.name)
+        body.append(f"    _set_{f.name}(self, {value})\n")
+    exec(f"def __init__(self, {', '.join(params)}):\n{''.join(body)}", env)  # noqa: S102
+    init = env["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    init.__module__ = cls.__module__
+    cls.__init__ = init  # type: ignore[misc]
+    return cls
+
+
+@_quick_init
 @dataclass(frozen=True, slots=True)
 class ContentPart:
     """One part of multi-part content (OpenAI ``{"type": "text", "text": ...}`` and friends)."""
@@ -28,6 +68,7 @@ class ContentPart:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
+@_quick_init
 @dataclass(frozen=True, slots=True)
 class ToolCall:
     """A function/tool call requested by an assistant message."""
@@ -38,6 +79,7 @@ class ToolCall:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
+@_quick_init
 @dataclass(frozen=True, slots=True)
 class Message:
     """One turn of a conversation."""
@@ -69,6 +111,7 @@ class Message:
         return replace(self, content=(ContentPart("text", text), *others))
 
 
+@_quick_init
 @dataclass(frozen=True, slots=True)
 class Source:
     """Where a conversation came from: its provenance."""
@@ -84,6 +127,7 @@ class Source:
     hints: Mapping[str, Any] = field(default_factory=dict)
 
 
+@_quick_init
 @dataclass(frozen=True, slots=True)
 class Conversation:
     """A training example: ordered messages plus tags, metadata and provenance."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from threadsmith.audit import ProgressCallback, expand_paths
 from threadsmith.config import Config
@@ -18,6 +19,9 @@ from threadsmith.formats import read_file
 from threadsmith.stats.collector import StatsCollector
 from threadsmith.stats.result import MARKUP_STYLES, DatasetStats, Ranking, SystemPrompts, Voice
 from threadsmith.stats.sketches import Distribution
+
+if TYPE_CHECKING:
+    from threadsmith.rendering import ChatTokenizer
 
 __all__ = [
     "MARKUP_STYLES",
@@ -37,11 +41,13 @@ def dataset_stats(
     config: Config | None = None,
     top: int = 20,
     progress: ProgressCallback | None = None,
+    tokenizer: ChatTokenizer | None = None,
 ) -> DatasetStats:
-    """Statistics of dataset files (folders expand to the dataset files inside them)."""
+    """Statistics of dataset files (folders expand to the dataset files inside them); with a
+    ``tokenizer``, also exact tokens per conversation as its chat template renders them."""
     config = config or Config()
     files = expand_paths(paths)
-    collector = StatsCollector(top=top, kind=None if config.kind == "auto" else config.kind)
+    collector = StatsCollector(top=top, kind=None if config.kind == "auto" else config.kind, tokenizer=tokenizer)
     for path in files:
         total = os.path.getsize(path)
         report = (lambda done, p=path, t=total: progress(p, done, t)) if progress else None

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from threadsmith.checks.profile import detect_kind
 from threadsmith.checks.text import WORD, fold
 from threadsmith.model import CANONICAL_ROLES, Conversation, Message, RecordProblem
 from threadsmith.stats.result import CHARS_PER_TOKEN, MARKUP_STYLES, DatasetStats, Ranking, SystemPrompts, Voice
 from threadsmith.stats.sketches import TOKEN_BOUNDS, TURN_BOUNDS, WORD_BOUNDS, Histogram, TopCounter, digest
+
+if TYPE_CHECKING:
+    from threadsmith.rendering import ChatTokenizer
 
 #: *action* markup as roleplay writes it: not **bold**, not ``2 * 3``.
 ACTION_SPAN = re.compile(r"(?<![*\w])\*(?![\s*])[^*\n]+?(?<![\s*])\*(?![*\w])")
@@ -30,9 +34,13 @@ _KIND_SAMPLE = 2000
 class StatsCollector:
     """Feed it every item ``read_file`` yields (:meth:`add`), then ask for the :meth:`result`."""
 
-    def __init__(self, *, top: int = 20, kind: str | None = None) -> None:
+    def __init__(self, *, top: int = 20, kind: str | None = None, tokenizer: ChatTokenizer | None = None) -> None:
         self.top = top
         self.kind = kind
+        #: With a tokenizer, exact tokens per conversation are counted in batches.
+        self.tokenizer = tokenizer
+        self.exact = Histogram("tokens", TOKEN_BOUNDS)
+        self._pending: list[Conversation] = []
         self.records = self.conversations = self.unreadable = 0
         self.messages: Counter[str] = Counter()
         self.chars: Counter[str] = Counter()
@@ -65,6 +73,10 @@ class StatsCollector:
             turns += message.role != "system"
         self.turns.add(turns)
         self.tokens.add(chars // CHARS_PER_TOKEN)
+        if self.tokenizer is not None:
+            self._pending.append(item)
+            if len(self._pending) >= 512:
+                self._count()
         self._system(item)
         for tag in dict.fromkeys(item.tags):
             self.tags.add(tag)
@@ -119,8 +131,16 @@ class StatsCollector:
             if len(self.previews) > 10 * self.system.cap + 1:
                 self.previews = {k: self.previews[k] for k in self.system.counts if k in self.previews}
 
+    def _count(self) -> None:
+        if self.tokenizer is not None and self._pending:
+            for counts in self.tokenizer.count(self._pending):
+                self.exact.add(counts.total)
+        self._pending = []
+
     def result(self, files: tuple[str, ...] | list[str] = ()) -> DatasetStats:
         """The statistics of everything added so far."""
+        self._count()
+        tok = self.tokenizer
         return DatasetStats(
             files=tuple(files), records=self.records, conversations=self.conversations, unreadable=self.unreadable,
             kind=self.kind or detect_kind(self.sample),
@@ -137,6 +157,8 @@ class StatsCollector:
                         self.with_system, self.system.distinct(), self.system.approximate)),
             tags=_ranking(self.tags, self.top, self.conversations),
             characters=_ranking(self.names, self.top, sum(self.messages.values())),
+            exact_tokens=self.exact.result() if tok is not None else None,
+            tokenizer=f"{tok.name} ({tok.template_name})" if tok is not None else None,
         )
 
 

@@ -119,6 +119,10 @@ class DatasetStats:
     tags: Ranking
     #: Messages per speaker name (``name`` on messages: characters in roleplay data).
     characters: Ranking
+    #: Exact tokens per conversation, rendered by a chat template (with a tokenizer only).
+    exact_tokens: Distribution | None = None
+    #: The tokenizer and template that counted ``exact_tokens``.
+    tokenizer: str | None = None
 
     def estimated_tokens(self) -> dict[str, int]:
         """Tokens per role, estimated as characters / 4."""
@@ -137,4 +141,6 @@ class DatasetStats:
             "voice": self.voice.to_dict(), "markup": dict(self.markup),
             "system_prompts": self.system_prompts.to_dict(),
             "tags": self.tags.to_dict(), "characters": self.characters.to_dict(),
+            "exact_tokens": None if self.exact_tokens is None else
+            {"tokenizer": self.tokenizer, **self.exact_tokens.to_dict()},
         }

@@ -15,10 +15,13 @@ import orjson
 
 from threadsmith.errors import StoreError
 from threadsmith.store.audit_cache import AuditCache
+from threadsmith.store.bulk import BulkImport
 from threadsmith.store.connection import DEFAULT_BUSY_TIMEOUT, Database, translate_errors
 from threadsmith.store.contents import Contents, PreparedContent, prepare
+from threadsmith.store.dismissals import Dismissals
 from threadsmith.store.entries import Entries, EntryRow, NewEntry
 from threadsmith.store.library import Library
+from threadsmith.store.runs import Runs
 from threadsmith.store.search import Search
 from threadsmith.store.states import Change, Slot, States, StateValue, Transition
 from threadsmith.store.versions import DatasetRow, Versions, VersionRow
@@ -52,6 +55,8 @@ class Store:
         self.search = Search(conn)
         self.audit = AuditCache(conn)
         self.library = Library(conn)
+        self.dismissals = Dismissals(conn)
+        self.runs = Runs(conn)
 
     @property
     def path(self) -> str:
@@ -65,6 +70,10 @@ class Store:
     def read(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
         """A consistent read snapshot: ``with store.read(): ...``."""
         return self.db.read()
+
+    def bulk_import(self, dataset_id: int, batch_id: int, version: int, position: float) -> BulkImport:
+        """A loader for the records of one import (use inside :meth:`write`; call its ``finish`` before commit)."""
+        return BulkImport(self.db.conn, dataset_id, batch_id, version, position)
 
     def add_batch(self, dataset_id: int, version: int, detail: dict[str, object], now: str) -> int:
         """Record an import batch (its files and counts); its id."""

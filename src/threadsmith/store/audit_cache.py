@@ -12,13 +12,18 @@ from __future__ import annotations
 import io
 import pickle
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
+from threadsmith.store.states import BY_POSITION, VISIBLE
+
 _CHUNK = 500
+#: An included entry of a version with its cached result: content id, key, source path and line,
+#: finding rows (JSON, None when none) and pickled summaries (None when not cached).
+EntryResultRow = tuple[int, str, str | None, int | None, bytes | None, bytes | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,17 +92,41 @@ class AuditCache:
             chunk = wanted[start:start + _CHUNK]
             marks = ",".join("?" * len(chunk))
             for cid, findings, summaries in self.conn.execute(
-                    f"SELECT content_id, findings, summaries FROM audit_cache WHERE config_id = ? "
+                    f"SELECT content_id, findings, summaries FROM audit_results WHERE config_id = ? "
                     f"AND content_id IN ({marks})", (config_id, *chunk)):
                 loaded = load_summaries(summaries)
                 if loaded is not None:
                     out[cid] = CachedResult(orjson.loads(findings) if findings else [], loaded)
         return out
 
+    def missing(self, config_id: int, dataset_id: int, version: int) -> list[int]:
+        """The contents of a version's included entries that have no cached result under ``config_id``."""
+        return [cid for (cid,) in self.conn.execute(
+            f"SELECT DISTINCT s.content_id FROM {BY_POSITION} WHERE {VISIBLE} AND s.excluded IS NULL AND NOT EXISTS "
+            "(SELECT 1 FROM audit_results a WHERE a.config_id = ? AND a.content_id = s.content_id)",
+            (dataset_id, version, version, config_id))]
+
+    def entry_results(self, config_id: int, dataset_id: int, version: int) -> Iterator[EntryResultRow]:
+        """Every included entry of a version, in order, with its cached result (one streaming query)."""
+        yield from self.conn.execute(
+            f"SELECT s.content_id, e.key, e.source_path, e.source_line, a.findings, a.summaries FROM {BY_POSITION} "
+            "JOIN entries e ON e.id = s.entry_id LEFT JOIN audit_results a ON a.config_id = ? AND a.content_id = "
+            f"s.content_id WHERE {VISIBLE} AND s.excluded IS NULL ORDER BY s.position, s.entry_id",
+            (config_id, dataset_id, version, version))
+
+    def remembered(self, key: str) -> str | None:
+        """A small value remembered under ``key`` (e.g. the kind detected for a sample of entries)."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def remember(self, key: str, value: str) -> None:
+        """Remember a small value (call inside a write)."""
+        self.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
     def store(self, config_id: int, results: dict[int, tuple[list[list[Any]], bytes]]) -> None:
         """Cache results: content id -> (finding rows, pickled summaries). Call inside a write."""
         self.conn.executemany(
-            "INSERT OR REPLACE INTO audit_cache (config_id, content_id, findings, summaries) VALUES (?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO audit_results (config_id, content_id, findings, summaries) VALUES (?, ?, ?, ?)",
             ((config_id, cid, orjson.dumps(rows) if rows else None, blob) for cid, (rows, blob) in results.items()))
         self.conn.executemany(
             "INSERT OR IGNORE INTO finding_codes (config_id, code, content_id) VALUES (?, ?, ?)",

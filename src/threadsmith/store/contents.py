@@ -27,10 +27,9 @@ class PreparedContent:
 
 def prepare(conversation: Conversation, *, with_text: bool = True) -> PreparedContent:
     """Everything the store keeps about one conversation's content (pure; runs in worker processes)."""
-    body = codec.encode(conversation)
+    body, stats, facets = codec.encode_with_stats(conversation)
     text = codec.text_columns(conversation) if with_text else None
-    return PreparedContent(codec.content_hash(body), body, codec.stats(conversation),
-                           tuple(codec.facets(conversation)), text)
+    return PreparedContent(codec.content_hash(body), body, stats, tuple(facets), text)
 
 
 class Contents:

@@ -16,8 +16,9 @@ Schema overview (migration 1):
 - ``states``: "entry E holds content C at position P (excluded or not) from version A until
   version B" (B NULL = still current). A version that changes one entry closes one row and
   inserts one.
-- ``check_configs``, ``audit_cache``, ``finding_codes``, ``audit_runs``, ``run_entry_codes``:
-  findings cached per content and check configuration, and per-version audit results.
+- ``check_configs``, ``audit_cache`` (later ``audit_results``), ``finding_codes``,
+  ``audit_runs``, ``run_entry_codes``: findings cached per content and check configuration, and
+  per-version audit results.
 - ``characters``, ``prompts``, ``prompt_links``, ``tag_categories``: the libraries.
 """
 
@@ -193,7 +194,67 @@ CREATE TABLE tag_categories (
 ) WITHOUT ROWID;
 """
 
+_DISMISSALS = """
+CREATE TABLE dismissals (
+    dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+    entry_key TEXT NOT NULL,
+    code TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (dataset_id, entry_key, code)
+) WITHOUT ROWID;
+"""
+
+_RUNS = """
+CREATE TABLE training_runs (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    dataset_id INTEGER REFERENCES datasets(id),
+    version INTEGER,
+    data TEXT NOT NULL,
+    config TEXT NOT NULL,
+    environment TEXT NOT NULL,
+    status TEXT NOT NULL,
+    output TEXT,
+    summary TEXT NOT NULL DEFAULT '{}',
+    error TEXT,
+    started_at TEXT NOT NULL,
+    finished_at TEXT
+);
+CREATE INDEX training_runs_by_dataset ON training_runs (dataset_id, version);
+
+CREATE TABLE run_metrics (
+    run_id INTEGER NOT NULL REFERENCES training_runs(id) ON DELETE CASCADE,
+    step INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    values_json TEXT NOT NULL,
+    PRIMARY KEY (run_id, kind, step)
+) WITHOUT ROWID;
+"""
+
+#: Cached audit results move to a rowid table with a small unique index: a re-audit looks up
+#: every entry's result, and in the WITHOUT ROWID table each lookup walked pages holding whole
+#: multi-kilobyte rows (measured twice as slow).
+_AUDIT_RESULTS = """
+CREATE TABLE audit_results (
+    id INTEGER PRIMARY KEY,
+    config_id INTEGER NOT NULL REFERENCES check_configs(id),
+    content_id INTEGER NOT NULL REFERENCES contents(id),
+    findings BLOB,
+    summaries BLOB NOT NULL
+);
+INSERT INTO audit_results (config_id, content_id, findings, summaries)
+    SELECT config_id, content_id, findings, summaries FROM audit_cache ORDER BY config_id, content_id;
+DROP TABLE audit_cache;
+CREATE UNIQUE INDEX audit_results_key ON audit_results (config_id, content_id);
+"""
+
 #: The migrations, in order: migration ``n`` (1-based) brings ``user_version`` from n-1 to n.
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("initial schema: datasets, versions, contents, entries, states, search, audit cache, libraries", _INITIAL),
+    ("dismissed findings (web review): a finding code on an entry, with the reason it is not a problem", _DISMISSALS),
+    ("training runs: settings, data (dataset version, export manifest hash), environment, status, per-step metrics",
+     _RUNS),
+    ("audit results in a rowid table with a unique (configuration, content) index: faster re-audits",
+     _AUDIT_RESULTS),
 )

@@ -102,6 +102,12 @@ class States:
         for row in self.conn.execute(sql, (dataset_id, version, version)):
             yield Slot(*row[:-1]), bytes(row[-1])
 
+    def included_content_ids(self, dataset_id: int, version: int, limit: int) -> list[int]:
+        """The content ids of the first ``limit`` included entries of a version, in order."""
+        return [cid for (cid,) in self.conn.execute(
+            f"SELECT s.content_id FROM {BY_POSITION} WHERE {VISIBLE} AND s.excluded IS NULL "
+            "ORDER BY s.position, s.entry_id LIMIT ?", (dataset_id, version, version, limit))]
+
     def slot(self, dataset_id: int, entry_id: int, version: int) -> Slot | None:
         """One entry as version ``version`` holds it, or None."""
         row = self.conn.execute(

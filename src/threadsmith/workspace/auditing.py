@@ -30,12 +30,15 @@ from threadsmith.store import DatasetRow, Slot, Store
 from threadsmith.store.audit_cache import CachedResult, dump_summaries, load_summaries
 from threadsmith.store.codec import Entity, decode
 from threadsmith.workers import worker_count
-from threadsmith.workspace.reading import conversation_of
 from threadsmith.workspace.versioning import utc_now
 
 #: ``progress(done, total)``: entries audited so far.
 AuditProgress = Callable[[int, int], None]
+#: Computed results: content id -> (finding rows, pickled summaries).
+Computed = dict[int, tuple[list[list[Any]], bytes]]
 _CHUNK = 2000
+#: Contents checked per batch (and per write transaction) when filling the cache.
+_FILL_CHUNK = 4096
 _PARALLEL_MIN = 256
 
 
@@ -86,9 +89,14 @@ def finding_row(finding: Finding) -> list[Any]:
 
 def relocate(row: Sequence[Any], slot: Slot, ordinal: int) -> Finding:
     """A cached finding row placed at one entry of a version."""
+    return relocate_at(row, slot.source_path, ordinal, slot.key, slot.source_line)
+
+
+def relocate_at(row: Sequence[Any], path: str | None, ordinal: int, key: str, line: int | None) -> Finding:
+    """A cached finding row placed at the entry ``key`` (``ordinal`` among the version's included entries)."""
     fix = Fix(row[7], FixSafety(row[8])) if row[7] is not None else None
-    return Finding(row[0], row[1], Family(row[2]), Severity(row[3]), row[4], slot.source_path, ordinal, slot.key,
-                   row[5], slot.source_line, row[6], fix)
+    return Finding(row[0], row[1], Family(row[2]), Severity(row[3]), row[4], path, ordinal, key, row[5], line,
+                   row[6], fix)
 
 
 def included_slots(store: Store, dataset: DatasetRow, version: int) -> Iterator[list[Slot]]:
@@ -103,16 +111,24 @@ def included_slots(store: Store, dataset: DatasetRow, version: int) -> Iterator[
 
 
 def detect_version_kind(store: Store, dataset: DatasetRow, version: int, config: Config, size: int = 2000) -> str:
-    """The configured kind, or the kind detected from the first ``size`` entries."""
+    """The configured kind, or the kind detected from the first ``size`` entries (remembered per sample)."""
     if config.kind != "auto":
         return config.kind
-    sample = []
-    for chunk in included_slots(store, dataset, version):
-        bodies = store.contents.bodies(s.content_id for s in chunk)
-        sample += [conversation_of(s, bodies[s.content_id]) for s in chunk]
-        if len(sample) >= size:
-            break
-    return detect_kind(sample[:size])
+    ids = store.states.included_content_ids(dataset.id, version, size)
+    digest = hashlib.sha256(f"{_checks_code_digest()} {_VERSION} ".encode() + orjson.dumps(ids)).hexdigest()[:32]
+    key = f"kind:{digest}"
+    known = store.audit.remembered(key)
+    if known is not None:
+        return known
+    bodies = store.contents.bodies(ids)
+    kind = detect_kind([decode(bodies[cid], _NO_ENTITY) for cid in ids])
+    if not store.db.conn.in_transaction:
+        with store.write():
+            store.audit.remember(key, kind)
+    return kind
+
+
+_NO_ENTITY = Entity(None, "", Source())
 
 
 class ResultSource:
@@ -133,25 +149,55 @@ class ResultSource:
         found = self.store.audit.cached(self.config_id, content_ids)
         missing = [cid for cid in dict.fromkeys(content_ids) if cid not in found]
         if missing:
-            bodies = self.store.contents.bodies(missing)
-            computed = self._compute([(cid, bodies[cid]) for cid in missing])
-            with self.store.write():
-                self.store.audit.store(self.config_id, computed)
-            for cid, (rows, blob) in computed.items():
+            for cid, (rows, blob) in self._compute_and_store(missing).items():
                 found[cid] = CachedResult(rows, _summaries_of(blob))
-            self.computed += len(missing)
         return found
 
-    def _compute(self, items: list[tuple[int, bytes]]) -> dict[int, tuple[list[list[Any]], bytes]]:
+    def fill(self, content_ids: Sequence[int], progress: Callable[[int], None] | None = None) -> None:
+        """Compute and cache the results of contents not cached yet, a chunk at a time.
+
+        While the workers check one chunk, this process stores the one before and reads the next.
+        """
+        waiting: Callable[[], Computed] | None = None
+        done = 0
+        for start in range(0, len(content_ids), _FILL_CHUNK):
+            chunk = content_ids[start:start + _FILL_CHUNK]
+            bodies = self.store.contents.bodies(chunk)
+            submitted = self._submit([(cid, bodies[cid]) for cid in chunk])
+            if waiting is not None:
+                done += self._store(waiting())
+                if progress is not None:
+                    progress(done)
+            waiting = submitted
+        if waiting is not None:
+            done += self._store(waiting())
+            if progress is not None:
+                progress(done)
+
+    def _compute_and_store(self, content_ids: Sequence[int]) -> Computed:
+        bodies = self.store.contents.bodies(content_ids)
+        computed = self._submit([(cid, bodies[cid]) for cid in content_ids])()
+        self._store(computed)
+        return computed
+
+    def _store(self, computed: Computed) -> int:
+        with self.store.write():
+            self.store.audit.store(self.config_id, computed)
+        self.computed += len(computed)
+        return len(computed)
+
+    def _submit(self, items: list[tuple[int, bytes]]) -> Callable[[], Computed]:
+        """Start checking ``items`` (in the workers when many); a call that waits for the results."""
         if len(items) >= _PARALLEL_MIN and worker_count() > 1:
             if self._pool is None:
                 method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
                 spec = (self.plan.config.select, self.plan.config.ignore, self.plan.config.checks, self.plan.context)
                 self._pool = multiprocessing.get_context(method).Pool(worker_count(), _init, (spec,))
             size = max(16, len(items) // (4 * worker_count()))
-            parts = [items[i:i + size] for i in range(0, len(items), size)]
-            return {cid: result for part in self._pool.map(_check_part, parts) for cid, result in part}
-        return dict(check_contents(self.runner, items))
+            pending = self._pool.map_async(_check_part, [items[i:i + size] for i in range(0, len(items), size)])
+            return lambda: {cid: result for part in pending.get() for cid, result in part}
+        computed = dict(check_contents(self.runner, items))
+        return lambda: computed
 
     def close(self) -> None:
         """Stop the worker processes, if any."""
@@ -190,33 +236,75 @@ def _check_part(items: list[tuple[int, bytes]]) -> list[tuple[int, tuple[list[li
 
 def audit_version(store: Store, dataset: DatasetRow, version: int, config: Config,
                   progress: AuditProgress | None = None) -> AuditReport:
-    """Audit one version, reusing cached results; the report follows the audit JSON contract."""
+    """Audit one version, reusing cached results; the report follows the audit JSON contract.
+
+    First the contents without a cached result under this configuration are checked (in
+    worker processes when many) and cached; then one streaming query hands every included
+    entry's cached findings and summaries, in order, to the dataset checks. Unchanged entries
+    are never read or decoded again.
+    """
     started = time.perf_counter()
     plan = plan_checks(config, detect_version_kind(store, dataset, version, config))
     source = ResultSource(store, plan)
-    runner = Runner(plan.checks)
-    findings: list[Finding] = []
-    ordinal = 0
-    total = store.versions.get(dataset, version).entries
+    entries = store.versions.get(dataset, version).entries
+    missing = store.audit.missing(source.config_id, dataset.id, version)
+    total = entries + len(missing)
     try:
-        for chunk in included_slots(store, dataset, version):
-            results = source.results([s.content_id for s in chunk])
-            for slot in chunk:
-                result = results[slot.content_id]
-                findings += [relocate(row, slot, ordinal) for row in result.findings]
-                runner.observe(result.summaries, EntryRef(slot.source_path, ordinal, slot.key, slot.source_line))
-                ordinal += 1
-            if progress is not None:
-                progress(ordinal, total)
+        source.fill(missing, None if progress is None else lambda done: progress(done, total))
+        findings, dataset_findings, ordinal = _observe_version(store, dataset, version, plan, source, progress,
+                                                               len(missing), total)
     finally:
         source.close()
-    dataset_findings = runner.finish()
     findings += dataset_findings
     findings.sort(key=lambda f: (f.entry_index if f.entry_index is not None else 1 << 62,
                                  f.message_index if f.message_index is not None else -1, f.code))
     summary = summarize(findings, dataset.name, version, ordinal, config, plan, time.perf_counter() - started)
     _save_run(store, dataset, version, source.config_id, summary, dataset_findings)
     return AuditReport(tuple(findings), summary)
+
+
+def _observe_version(store: Store, dataset: DatasetRow, version: int, plan: CheckPlan, source: ResultSource,
+                     progress: AuditProgress | None, done: int, total: int) -> tuple[list[Finding], list[Finding], int]:
+    """Feed every included entry's cached results to the dataset checks; (entry findings, dataset findings, entries)."""
+    runner = Runner(plan.checks)
+    expected = len(plan.checks.dataset)
+    findings: list[Finding] = []
+    batch: list[tuple[Sequence[Any], EntryRef]] = []
+    ordinal = 0
+    for content_id, key, path, line, rows, blob in store.audit.entry_results(source.config_id, dataset.id, version):
+        summaries = load_summaries(blob) if blob is not None else None
+        if summaries is None or len(summaries) != expected:  # not cached yet, or a result that will not load
+            result = source.results([content_id])[content_id]
+            found, summaries = result.findings, (*result.summaries, *(None,) * expected)[:expected]
+        else:
+            found = orjson.loads(rows) if rows else ()
+        for row in found:
+            findings.append(relocate_at(row, path, ordinal, key, line))
+        batch.append((summaries, EntryRef(path, ordinal, key, line)))
+        ordinal += 1
+        if len(batch) == _CHUNK:
+            observe_batch(runner, batch)
+            batch = []
+            if progress is not None:
+                progress(done + ordinal, total)
+    observe_batch(runner, batch)
+    if progress is not None:
+        progress(done + ordinal, total)
+    return findings, runner.finish(), ordinal
+
+
+def observe_batch(runner: Runner, batch: Sequence[tuple[Sequence[Any], EntryRef]]) -> None:
+    """What ``runner.observe`` does for each entry of ``batch``, one dataset check at a time.
+
+    Each check still sees every entry in order; feeding one check a whole batch before the next
+    keeps its code and data hot (measured 1.5 times faster than entry by entry on 100k entries).
+    """
+    for index, check in enumerate(runner.checks.dataset):
+        observe = check.observe
+        for summaries, ref in batch:
+            summary = summaries[index]
+            if summary is not None:
+                observe(summary, ref)
 
 
 def summarize(findings: list[Finding], dataset: str, version: int, entries: int, config: Config, plan: CheckPlan,

@@ -26,12 +26,17 @@ from threadsmith.formats import write_jsonl
 from threadsmith.model import Conversation
 from threadsmith.store import DEFAULT_BUSY_TIMEOUT, DatasetRow, Store
 from threadsmith.audit import AuditReport
-from threadsmith.workspace import auditing, fixing, history, ingest, reading, searching
+from threadsmith.export import ExportOptions
+from threadsmith.export import ExportResult as TrainingExport
+from threadsmith.workspace import auditing, exporting, fixing, history, ingest, reading, searching
 from threadsmith.workspace.editor import EditProgress, Editor, with_key
 from threadsmith.workspace.library import LibraryMethods
 from threadsmith.workspace.merging import merge
 from threadsmith.workspace.operations import Operation
 from threadsmith.workspace.query import Query
+from threadsmith.workspace.insights import InsightsMethods
+from threadsmith.workspace.review import ReviewMethods
+from threadsmith.workspace.runs import RunMethods
 from threadsmith.workspace.results import (
     DatasetInfo,
     Diff,
@@ -61,7 +66,7 @@ def locate(path: str | os.PathLike[str] | None) -> Path:
     return target / DATABASE_NAME
 
 
-class Workspace(LibraryMethods):
+class Workspace(ReviewMethods, InsightsMethods, RunMethods, LibraryMethods):
     """One workspace: datasets, their versions, the libraries. Use :meth:`open`."""
 
     def __init__(self, store: Store, config: Config | None = None) -> None:
@@ -206,6 +211,14 @@ class Workspace(LibraryMethods):
 
         result = write_jsonl(kept(), output, fmt)
         return ExportResult(dataset, number, result.path, result.records, excluded, fmt)
+
+    def export_for_training(self, dataset: str, output: str | os.PathLike[str], options: ExportOptions | None = None,
+                            *, version: VersionRef = None, config: Config | None = None) -> TrainingExport:
+        """Export a version for a trainer: target format, filters, leakage-free splits, manifest (docs/export.md)."""
+        row = self.dataset(dataset)
+        number = self.store.versions.resolve(row, version)
+        return exporting.export_version(self.store, row, number, output, options or ExportOptions(),
+                                        config or self.config)
 
     # -- editing -----------------------------------------------------------------------------------
 

@@ -98,6 +98,7 @@ def snippet(conversation: Conversation, text: str | None, width: int = 120) -> t
                 start = max(0, min(hits) - width // 3)
                 best = f"[{message.role}] " + ("..." if start else "") + body[start:start + width].replace("\n", " ")
     if best is None:
-        first = conversation.messages[0] if conversation.messages else None
+        spoken = [m for m in conversation.messages if m.role != "system"]  # a shared system prompt says little
+        first = spoken[0] if spoken else (conversation.messages[0] if conversation.messages else None)
         best = f"[{first.role}] {first.text[:width]}".replace("\n", " ") if first else ""
     return best, tuple(roles)

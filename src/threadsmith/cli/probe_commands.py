@@ -1,0 +1,117 @@
+"""Probe commands: ``probe init``, ``probe run``, ``probe compile``, ``compare`` and ``serve-model``.
+
+Each parses, makes one call into :mod:`threadsmith.probe.facade`, and renders. The probe
+package is imported inside the commands so ``threadsmith --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+from rich.markup import escape
+
+from threadsmith.cli.render import console
+
+
+@click.group("probe")
+def probe_group() -> None:
+    """Test a model's behavior with a probe suite (docs/probe.md)."""
+
+
+@probe_group.command("init")
+@click.option("--from", "source", required=True,
+              help="Dataset file, or a workspace dataset name, to tailor the suite to.")
+@click.option("--workspace", envvar="THREADSMITH_WORKSPACE", default="threadsmith-workspace", type=click.Path(),
+              help="Workspace holding the dataset named by --from (env THREADSMITH_WORKSPACE).")
+@click.option("-o", "--output", default="probes.yaml", show_default=True, type=click.Path(dir_okay=False),
+              help="The suite file to write.")
+@click.option("--name", help="Suite name (default: the dataset file's name).")
+def init_command(source: str, output: str, name: str | None, workspace: str) -> None:
+    """Write a starter probe suite tailored to a dataset: its character, prompts, formatting and lengths."""
+    from threadsmith.probe.facade import init_suite
+
+    count = init_suite(source, output, name, workspace)
+    console(stderr=True).print(f"[green]wrote[/] {escape(output)}: {count} probes; "
+                               "edit it, then `threadsmith probe run`")
+
+
+@probe_group.command("compile")
+@click.argument("suite", type=click.Path())
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The JSONL file to write.")
+def compile_command(suite: str, output: str) -> None:
+    """Check a suite and write it as JSONL, one fully resolved probe per line."""
+    from threadsmith.probe import compile_suite, load_suite
+
+    loaded = load_suite(suite)
+    with open(output, "w", encoding="utf-8") as out:
+        out.write(compile_suite(loaded))
+    console(stderr=True).print(f"[green]wrote[/] {escape(output)}: {len(loaded.probes)} probes")
+
+
+@probe_group.command("run")
+@click.argument("suite", type=click.Path())
+@click.option("--model", help="Model folder, .gguf file, cached hub id, or http(s)://host/v1[#name].")
+@click.option("--run", "run_name", help="A finished training run of the workspace: its base model and adapter; "
+              "results are linked to it and its dataset version, and saved in its folder.")
+@click.option("--workspace", envvar="THREADSMITH_WORKSPACE", default="threadsmith-workspace", type=click.Path(),
+              help="Workspace holding the --run (env THREADSMITH_WORKSPACE).")
+@click.option("--adapter", type=click.Path(), help="A PEFT (LoRA) adapter folder over a local model.")
+@click.option("--system-prompt-baseline", "baseline", is_flag=True,
+              help="Add the suite's baseline_prompt to the system prompt (the prompting baseline).")
+@click.option("--variant", help="Label in reports (default: base, prompted or tuned).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Results JSON (default: SUITE.VARIANT.json).")
+@click.option("--no-cache", is_flag=True, help="Generate again even when replies are cached.")
+@click.option("--api-key-env", default="OPENAI_API_KEY", show_default=True,
+              help="Environment variable holding the endpoint's API key, if any.")
+def run_command(suite: str, model: str | None, run_name: str | None, workspace: str, adapter: str | None,
+                baseline: bool, variant: str | None, output: str | None, no_cache: bool, api_key_env: str) -> None:
+    """Run a probe suite on a model (or a training run) and score every behavior."""
+    from threadsmith.probe.facade import run_probe
+
+    label = variant or ("prompted" if baseline else "tuned" if adapter or run_name else "base")
+    if output is None and not run_name:
+        output = f"{os.path.splitext(suite)[0]}.{label}.json"
+    err = console(stderr=True)
+    run = run_probe(suite, model, adapter=adapter, baseline=baseline, variant=label, output=output,
+                    cache=not no_cache, api_key=os.environ.get(api_key_env), run_name=run_name, workspace=workspace,
+                    progress=lambda probe: err.print(f"[dim]probe {escape(probe.id)}[/]"))
+    out = console()
+    for behavior, score in run.behavior_scores().items():
+        out.print(f"{behavior:12} {'-' if score is None else f'{score:.2f}'}")
+    if run_name:
+        output = output or f"{run.metadata['output']}/probes/{run.suite}.{label}.json"
+    err.print(f"[green]wrote[/] {escape(str(output))}")
+
+
+@click.command("compare")
+@click.argument("results", nargs=-1, required=True, type=click.Path())
+@click.option("--dataset", type=click.Path(), help="Dataset file: list the entries behind each behavior to fix.")
+@click.option("--suite", type=click.Path(), help="The suite, for the multiple-choice answer keys (accuracy).")
+@click.option("--html", type=click.Path(dir_okay=False), help="Also write an HTML report.")
+def compare_command(results: tuple[str, ...], dataset: str | None, suite: str | None, html: str | None) -> None:
+    """Compare probe results (base first, then prompted, fine-tuned ...): deltas, worst examples, what to fix."""
+    from threadsmith.probe.facade import compare_files
+
+    _, _, text = compare_files(list(results), dataset=dataset, html=html, suite=suite)
+    click.echo(text, nl=False)
+    sys.stdout.flush()
+    if html:
+        console(stderr=True).print(f"[green]wrote[/] {escape(html)}")
+
+
+@click.command("serve-model")
+@click.option("--model", required=True, help="Model folder, .gguf file or cached hub id.")
+@click.option("--adapter", type=click.Path(), help="A PEFT (LoRA) adapter folder.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve_model_command(model: str, adapter: str | None, host: str, port: int) -> None:
+    """Serve a local model on an OpenAI-compatible endpoint (POST /v1/chat/completions)."""
+    from threadsmith.probe.facade import serve_model
+
+    serve_model(model, adapter, host, port,
+                ready=lambda url: console(stderr=True).print(f"serving {escape(model)} at {escape(url)}"))
+
+
+COMMANDS = [probe_group, compare_command, serve_model_command]

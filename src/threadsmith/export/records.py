@@ -1,0 +1,211 @@
+"""One record per conversation for each trainer target, validated against what the trainer accepts.
+
+Each builder takes a conversation and returns a JSON-ready dict, or raises
+:class:`UnsupportedConversion` naming the entry when the trainer cannot take it (a multi-turn
+conversation for Alpaca, a conversation without an assistant turn for OpenAI, roles out of
+order for LLaMA-Factory). Trainer records are clean: only the keys the trainer reads, with
+canonical roles, so ``jsonl`` is the target to use for a lossless copy.
+
+=======================  ==========================================================================
+target                   record
+=======================  ==========================================================================
+``jsonl``                each record in the format it was read in (lossless; the plain export)
+``openai``               ``{"messages": [{"role", "content", "name"?, "weight"?}]}`` (chat fine-tuning)
+``trl``                  ``{"messages": [{"role", "content"}]}`` (TRL conversational language modeling)
+``trl-prompt-completion`` ``{"prompt": [...], "completion": [last assistant turn]}`` (conversational)
+``sharegpt``             ``{"conversations": [{"from": "human"|"gpt"|"system"|..., "value"}]}``
+``alpaca``               ``{"instruction", "input", "output", "system"?}`` (single turn only)
+``hf``                   ``{"id", "messages": [{"role", "content"}], "tags"}`` (Parquet rows)
+``axolotl``              ``{"messages": [{"role", "content", "training"?}]}`` (``type: chat_template``)
+``llamafactory``         ``{"conversations": [{"from", "value"}], "system"?}`` (sharegpt formatting)
+=======================  ==========================================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+
+from threadsmith.errors import UnsupportedConversion
+from threadsmith.formats import to_record
+from threadsmith.formats.record import describe
+from threadsmith.model import Conversation, Message
+
+Record = dict[str, Any]
+#: The roles OpenAI chat fine-tuning accepts.
+OPENAI_ROLES = frozenset({"system", "developer", "user", "assistant", "tool"})
+_SHAREGPT = {"user": "human", "assistant": "gpt", "system": "system", "tool": "observation"}
+
+
+def _refuse(conversation: Conversation, problem: str, hint: str) -> UnsupportedConversion:
+    return UnsupportedConversion(f"Conversation {describe(conversation)} {problem}.", hint=hint)
+
+
+def _plain(message: Message) -> dict[str, Any]:
+    return {"role": message.role, "content": message.text}
+
+
+def _assistants(conversation: Conversation) -> list[int]:
+    return [i for i, m in enumerate(conversation.messages) if m.role == "assistant"]
+
+
+def lossless(conversation: Conversation) -> Record:
+    """``jsonl``: the record in the format it was read in (the plain, lossless export)."""
+    return to_record(conversation, None)
+
+
+def openai_chat(conversation: Conversation) -> Record:
+    """``openai``: a chat fine-tuning example, checked against OpenAI's documented constraints.
+
+    Roles must be system/developer/user/assistant/tool; at least one assistant message must be
+    trained (``weight`` absent or 1); ``weight`` is only allowed on assistant messages and is 0 or 1.
+    """
+    messages = []
+    trained = 0
+    for index, message in enumerate(conversation.messages):
+        if message.role not in OPENAI_ROLES:
+            raise _refuse(conversation, f"has a message {index} with role {message.role!r}, which OpenAI fine-tuning "
+                                        "does not accept", "Map the speaker to a role with [roles] in threadsmith.toml.")
+        out: dict[str, Any] = {"role": message.role}
+        if message.name is not None and message.role in ("user", "assistant", "system"):
+            out["name"] = _openai_name(message.name)
+        out["content"] = None if message.tool_calls and not message.text else _openai_content(message)
+        if message.tool_calls:
+            out["tool_calls"] = [dict(call.extra) or _call(call) for call in message.tool_calls]
+        if message.tool_call_id is not None:
+            out["tool_call_id"] = message.tool_call_id
+        if message.weight is not None:
+            if message.role != "assistant" or message.weight not in (0, 1):
+                raise _refuse(conversation, f"has weight {message.weight!r} on message {index} ({message.role}); "
+                                            "OpenAI takes weight 0 or 1 on assistant messages only",
+                              "Fix the weights, or export as trl or jsonl.")
+            out["weight"] = int(message.weight)
+        trained += message.role == "assistant" and message.weight != 0
+        messages.append(out)
+    if not trained:
+        raise _refuse(conversation, "has no trained assistant message", "Drop it with --drop-code ST, or add a reply.")
+    record: Record = {"messages": messages}
+    tools = conversation.metadata.get("tools")
+    if isinstance(tools, list):
+        record["tools"] = tools
+    return record
+
+
+def _openai_name(name: str) -> str:
+    """OpenAI names are ``[a-zA-Z0-9_-]{1,64}``: other characters become ``_``."""
+    cleaned = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "_-") else "_" for ch in name)
+    return cleaned[:64] or "_"
+
+
+def _openai_content(message: Message) -> Any:
+    content = message.content
+    if isinstance(content, str):
+        return content
+    return [{"type": part.type, **({"text": part.text} if part.text is not None else {}), **part.extra}
+            for part in content]
+
+
+def _call(call: Any) -> dict[str, Any]:
+    return {"id": call.id, "type": "function", "function": {"name": call.name, "arguments": call.arguments}}
+
+
+def trl_messages(conversation: Conversation) -> Record:
+    """``trl``: conversational language modeling (``assistant_only_loss=True`` trains the assistant turns)."""
+    if not _assistants(conversation):
+        raise _refuse(conversation, "has no assistant turn to train on", "Drop it, or export as jsonl.")
+    return {"messages": [_plain(m) for m in conversation.messages]}
+
+
+def trl_prompt_completion(conversation: Conversation) -> Record:
+    """``trl-prompt-completion``: every turn before the last assistant turn is the prompt."""
+    last = _assistants(conversation)
+    if not last:
+        raise _refuse(conversation, "has no assistant turn to use as the completion", "Export it as trl instead.")
+    messages = [_plain(m) for m in conversation.messages]
+    return {"prompt": messages[: last[-1]], "completion": messages[last[-1]:]}
+
+
+def sharegpt(conversation: Conversation) -> Record:
+    """``sharegpt``: ``conversations`` of ``from``/``value`` turns (system kept as a turn)."""
+    return {"conversations": [{"from": _SHAREGPT.get(m.role, m.role), "value": m.text}
+                              for m in conversation.messages]}
+
+
+def alpaca(conversation: Conversation) -> Record:
+    """``alpaca``: one instruction and one output (an optional system prompt first); nothing else fits."""
+    messages = list(conversation.messages)
+    system = messages.pop(0).text if messages and messages[0].role == "system" else None
+    roles = [m.role for m in messages]
+    if roles != ["user", "assistant"]:
+        raise _refuse(conversation, f"has {len(roles)} turns ({', '.join(roles[:6])}{', ...' if len(roles) > 6 else ''});"
+                                    " Alpaca holds exactly one user turn and one assistant turn",
+                      "Export it as trl, sharegpt or llamafactory, or drop multi-turn entries (--max-turns).")
+    record: Record = {"instruction": messages[0].text, "input": "", "output": messages[1].text}
+    if system is not None:
+        record["system"] = system
+    return record
+
+
+def hf_row(conversation: Conversation) -> Record:
+    """``hf``: a Parquet row: the entry's id, its messages and its tags."""
+    return {"id": conversation.id, "messages": [_plain(m) for m in conversation.messages],
+            "tags": list(conversation.tags)}
+
+
+def axolotl(conversation: Conversation) -> Record:
+    """``axolotl``: ``messages`` for ``type: chat_template``; a per-message ``training`` flag where weights say."""
+    if not _assistants(conversation):
+        raise _refuse(conversation, "has no assistant turn to train on", "Drop it, or export as jsonl.")
+    weighted = any(m.weight is not None for m in conversation.messages)
+    out = []
+    for message in conversation.messages:
+        turn = _plain(message)
+        if weighted and message.role == "assistant":
+            turn["training"] = message.weight != 0
+        out.append(turn)
+    return {"messages": out}
+
+
+def llamafactory(conversation: Conversation) -> Record:
+    """``llamafactory``: ShareGPT formatting as LLaMA-Factory reads it (system as its own column).
+
+    LLaMA-Factory wants user-side turns (``human``, ``observation``) at odd positions and
+    model-side turns (``gpt``, ``function_call``) at even positions, ending on a model turn.
+    """
+    messages = list(conversation.messages)
+    system = messages.pop(0).text if messages and messages[0].role == "system" else None
+    turns = []
+    for index, message in enumerate(messages):
+        if message.role == "assistant" and message.tool_calls:
+            calls = [{"name": c.name, "arguments": c.arguments} for c in message.tool_calls]
+            label, value = "function_call", orjson.dumps(calls[0] if len(calls) == 1 else calls).decode()
+        else:
+            label, value = _SHAREGPT.get(message.role, message.role), message.text
+        model_side = label in ("gpt", "function_call")
+        if label not in ("human", "gpt", "observation", "function_call") or model_side != (index % 2 == 1):
+            raise _refuse(conversation, f"has a {message.role} turn at position {index + 1} after the system prompt; "
+                                        "LLaMA-Factory needs user and assistant turns alternating, user first",
+                          "Merge or drop the out-of-order turns, or export as trl.")
+        turns.append({"from": label, "value": value})
+    if not turns or len(turns) % 2:
+        raise _refuse(conversation, "does not end on an assistant turn", "Drop the trailing user turn, or export as trl.")
+    record: Record = {"conversations": turns}
+    if system is not None:
+        record["system"] = system
+    return record
+
+
+#: Target name -> record builder.
+BUILDERS: dict[str, Callable[[Conversation], Record]] = {
+    "jsonl": lossless,
+    "openai": openai_chat,
+    "trl": trl_messages,
+    "trl-prompt-completion": trl_prompt_completion,
+    "sharegpt": sharegpt,
+    "alpaca": alpaca,
+    "hf": hf_row,
+    "axolotl": axolotl,
+    "llamafactory": llamafactory,
+}

@@ -1,0 +1,146 @@
+"""Scorers on literal replies, and each scorer against its hand-labelled set (a floor)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from threadsmith.probe.scores import agency, correction, emotion, formatting, forgetting, length, overuse, role
+from threadsmith.probe.scores import verifiable as v
+from threadsmith.probe.scores.outcome import ReplyContext
+from threadsmith.probe.suite import ChatMessage, FormatContract
+from threadsmith.probe.validation import validate_file
+
+CTX = ReplyContext(history=(ChatMessage("user", "*I raise my shield.*"),), char_name="Mira", user_name="Alex")
+LABELLED = sorted(Path(__file__).with_name("labelled").glob("*.yaml"))
+#: Precision and recall floors per labelled set (bench/probe_scorers.py prints the figures); the
+#: held-out sets (not used for tuning) get regression floors just under their measured figures.
+HOLDOUT_FLOORS = {"role.no_assistant_speak": (0.9, 0.4), "agency.no_user_narration": (0.9, 0.5),
+                  "format.contract": (0.9, 0.9), "slop.rate": (0.9, 0.8)}
+FLOORS = {"role.no_assistant_speak": (0.85, 0.85), "role.identity": (0.85, 0.85),
+          "agency.no_user_narration": (0.85, 0.8), "format.contract": (0.85, 0.85), "slop.rate": (0.85, 0.85),
+          "emotion.drift": (0.7, 0.9), "length.in_band": (0.9, 0.9), "correction.follows": (0.75, 0.9)}
+
+
+@pytest.mark.parametrize("path", LABELLED, ids=lambda p: p.stem)
+def test_labelled_floor(path: Path) -> None:
+    result = validate_file(path)
+    low_p, low_r = (HOLDOUT_FLOORS if path.stem.startswith("holdout") else FLOORS)[result.check]
+    assert result.cases >= 8 and result.bad >= 3
+    assert result.precision >= low_p, result.errors
+    assert result.recall >= low_r, result.errors
+
+
+def test_every_scored_check_has_a_labelled_set() -> None:
+    assert {validate_file(p).check for p in LABELLED} == set(FLOORS)
+
+
+def test_assistant_speak_uses_the_dataset_checks() -> None:
+    assert role.assistant_speak("*She nods.* \"Come in.\"", CTX).passed
+    out = role.assistant_speak("As an AI language model, I cannot feel the rain.", CTX)
+    assert not out.passed and "as an ai" in out.detail.lower()
+    # FL001 (sign-off) is found by the dataset check, not our own patterns.
+    assert not role.assistant_speak("The lamp is lit. Have a great day!", CTX).passed
+
+
+def test_identity_and_persona_margin() -> None:
+    assert not role.identity("I'm Claude, made by Anthropic.", CTX).passed
+    assert role.identity("I'm Mira. Who's asking?", CTX).passed
+    card = ["Mira keeps the lighthouse, trims the lamp and logs passing ships."]
+    other = [["Borin the dwarf smith hammers swords at his forge."]]
+    assert role.persona_margin("I trimmed the lamp and logged two ships.", card, other).passed
+    assert not role.persona_margin("The forge is hot; hand me that sword to hammer.", card, other).passed
+
+
+def test_format_contract_rules() -> None:
+    ctx = ReplyContext(char_name="Mira", contract=FormatContract(actions="asterisk", quotes="double", markdown=False,
+                                                                 paragraphs=(1, 2)))
+    good = formatting.contract('*Mira nods.* "Come in."', ctx)
+    assert good.passed and good.value == 1.0
+    bad = formatting.contract("## Reply\n\n- Mira nods\n- She waves", ctx)
+    assert not bad.passed and "markdown" in bad.detail and 0 < bad.value < 1
+    assert not formatting.contract("", ctx).passed
+
+
+def test_infer_contract_from_replies() -> None:
+    replies = [f'*Mira nods at the {w}.* "Fine, {w} it is."' for w in
+               "door lamp boat sea gull rope map log oil bell".split()]
+    inferred = formatting.infer_contract(replies)
+    assert inferred.actions == "asterisk" and inferred.quotes == "double"
+    assert inferred.markdown is False and inferred.paragraphs == (1, 1) and inferred.name_prefix is False
+
+
+def test_verifiable_checks() -> None:
+    ctx = ReplyContext()
+    assert v.words_between("one two three", ctx, min=2, max=3).passed
+    assert not v.sentences_between("One. Two. Three.", ctx, max=2).passed
+    assert v.paragraphs_between("a\n\nb", ctx, min=2, max=2).passed
+    assert v.must_include_any("Her eyes are green.", ctx, any=["green"]).passed
+    assert not v.must_not_include("Blue eyes.", ctx, any=["blue"]).passed
+    assert not v.no_asterisks("*waves*", ctx).passed and v.actions_in_asterisks("*waves*", ctx).passed
+    assert not v.no_markdown("**Bold** text", ctx).passed
+    assert not v.ends_cleanly("and then she", ctx).passed
+    assert not v.ends_cleanly("Done.", ReplyContext(finish_reason="length")).passed
+    assert v.lowercase("all quiet", ctx).passed and not v.no_comma("a, b", ctx).passed
+
+
+def test_slop_rate_and_distinct_n() -> None:
+    assert overuse.slop_rate("Tea's in the tin.").passed
+    out = overuse.slop_rate("Her voice barely above a whisper, a shiver ran down her spine. A testament to fate.")
+    assert not out.passed and "testament to" in out.detail
+    assert overuse.distinct_n(["a b c d", "a b c d"], 2) == pytest.approx(3 / 6)
+    # Length-matched: a longer repetitive reply is cut to the budget first.
+    assert overuse.distinct_n(["a b " * 50], 2, budget=4) == pytest.approx(2 / 3)
+
+
+def test_introduced_phrases_need_two_probes() -> None:
+    tuned = [("p1", "She smiles softly and waits by the lamp."), ("p2", "He smiles softly at the boat."),
+             ("p3", "The gull cries over the harbour wall."), ("p3", "The harbour wall again, the harbour wall.")]
+    base = [("p1", "She waits by the lamp."), ("p2", "He looks at the boat."), ("p3", "A gull cries.")]
+    phrases = [i.phrase for i in overuse.introduced_phrases(tuned, base, min_z=0.5)]
+    assert "smiles softly" in phrases
+    assert not any("harbour wall" in p for p in phrases)  # one probe only
+
+
+def test_emotion_drift_slope_and_volatility() -> None:
+    assert emotion.slope([0, 0.1, 0.2, 0.3]) == pytest.approx(0.1)
+    assert emotion.volatility([0, 1, 0]) == 1.0
+    steady = emotion.drift(["The lamp needs oil.", "Wick's trimmed.", "The log says noon."])
+    assert steady.passed
+    creep = emotion.drift(["Get out.", "Fine, stay.", "I'm glad you're here.", "I love you, this is wonderful!"])
+    assert not creep.passed and "drifts" in creep.detail
+
+
+def test_length_band() -> None:
+    ctx = ReplyContext(length_band=(3, 5))
+    assert length.in_band("one two three four", ctx).passed
+    assert not length.in_band("one", ctx).passed
+    assert length.in_band("one", ReplyContext()).passed is None
+    assert length.band_of(["a", "a b", "a b c", "a b c d", "a b c d e"], 0.0, 1.0) == (1, 5)
+
+
+def test_correction_follows() -> None:
+    args = {"include_any": ["green"], "exclude": ["blue"]}
+    assert correction.follows("Her green eyes narrow.", CTX, **args).passed
+    assert not correction.follows("Her blue eyes narrow.", CTX, **args).passed
+    assert not correction.follows("She turns away.", CTX, **args).passed
+
+
+def test_user_agency_uses_role_confusion_detectors() -> None:
+    assert agency.user_agency("*Mira ducks.* \"Hold him!\"", CTX).passed
+    out = agency.user_agency("*Mira ducks.* You feel the blow and stagger back.", CTX)
+    assert not out.passed and out.detail.startswith("RC004")
+    assert agency.user_agency("*Mira strikes.*\nAlex: \"I've got him!\"", CTX).detail.startswith("RC001")
+
+
+def test_forgetting_kl_and_answer_changes() -> None:
+    same = ([1, 2], [math.log(0.6), math.log(0.3)])
+    assert forgetting.position_kl(same, same) == pytest.approx(0.0, abs=1e-9)
+    moved = ([2, 1], [math.log(0.6), math.log(0.3)])
+    assert forgetting.position_kl(same, moved) > 0.1
+    assert forgetting.mean_kl([[same, same]], [[same, moved]]) == pytest.approx(forgetting.position_kl(same, moved) / 2)
+    rate, changed = forgetting.answer_changes({"a": 0, "b": 1}, {"a": 0, "b": 2})
+    assert rate == 0.5 and changed == ["b"]
+    assert forgetting.accuracy({"a": 0, "b": 2}, {"a": 0, "b": 1}) == 0.5
