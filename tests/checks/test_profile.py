@@ -4,11 +4,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import SHARED_DATA
 from threadsmith.checks.profile import detect_kind
 from threadsmith.model import Conversation, Message
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "src" / "threadsmith" / "examples"
-GPTEACHER = Path(__file__).resolve().parents[3] / "shared" / "data" / "gpteacher-roleplay.json"
+GPTEACHER = SHARED_DATA / "gpteacher-roleplay.json"
 
 
 def conv(*turns: tuple[str, str]) -> Conversation:

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.checks.dataset_runs import conversation, qa, run
+from tests.conftest import SHARED_DATA
 from threadsmith.checks.artifacts import FillInPlaceholder, encoding_damage, repair_encoding
 from threadsmith.checks.generations import DegenerateLoop, TruncatedReply, unfinished
 from threadsmith.checks.profile import CheckContext
@@ -19,7 +20,7 @@ from threadsmith.checks.synthetic_noise import AiDisclaimer, Refusal, anywhere, 
 from threadsmith.checks.text import WordPhrases, joined, phrase_variants, view, words
 from threadsmith.model import Severity
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "gpteacher-roleplay.json"
+DATA = SHARED_DATA / "gpteacher-roleplay.json"
 EXAMPLES = Path(__file__).resolve().parents[2] / "src" / "threadsmith" / "examples"
 
 

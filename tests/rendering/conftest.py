@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import SHARED_DATA
 from threadsmith.model import Conversation, Message
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 pytest.importorskip("tokenizers", reason="needs the export extra (tokenizers)")
 
-SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 QWEN2 = SHARED_DATA / "tokenizers" / "qwen2.json.gz"
 
 
