@@ -8,6 +8,7 @@ from threadsmith.cli.render import console
 from threadsmith.cli.workspace_commands import opened, workspace_option
 from threadsmith.errors import MissingDependency, UserError
 from threadsmith.workspace.examples import seed_examples
+from threadsmith.cli.render import render_audit
 
 
 @click.command("serve")
@@ -33,7 +34,8 @@ def serve_command(workspace: str | None, host: str, port: int, token: str | None
     with opened(workspace, create=True) as ws:
         if seed_examples_flag:
             for name in seed_examples(ws):
-                out.print(f"[green]seeded[/] example dataset {name} (imported and audited)")
+                out.rule(f"[green]seeded[/] example dataset [bold]{name}[/] (imported and audited)", align="left")
+                render_audit(ws.audit(name), limit=3)  # cached: the audit seeding just ran
         path = ws.path
     settings = ServerSettings.make(path, host=host, port=port, token=token)
     app = create_app(settings=settings)
