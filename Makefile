@@ -50,6 +50,10 @@ bench: $(STAMP)
 	$(PY) bench/minhash_choice.py --n 1000000 --only threadsmith
 	$(PY) bench/quality/run.py
 	$(PY) bench/workspace.py
+	-$(PY) bench/render.py --workers 2  # needs ../shared/data/tokenizers/qwen2.json.gz
+	$(PY) bench/export.py
+	$(PY) bench/web.py
+	$(PY) bench/probe_scorers.py
 	$(PY) bench/train.py  # CUDA: the 340M comparison; without a GPU, the --tiny CPU comparison
 
 docs: $(STAMP)
