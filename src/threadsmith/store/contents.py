@@ -107,16 +107,16 @@ class Contents:
         self.conn.execute("INSERT INTO content_text (content_text, rank) VALUES ('crisismerge', 16)")
         self.conn.execute("DELETE FROM meta WHERE key = 'text_bulk'")
 
-    def ids(self, hashes: Iterable[bytes]) -> dict[bytes, int]:
-        """The stored contents among ``hashes``: hash -> id."""
-        wanted = list(dict.fromkeys(hashes))
-        found: dict[bytes, int] = {}
+    def _where_in(self, select: str, keys: Iterable[object]) -> Iterator[tuple]:
+        """Rows of ``{select} IN (...)`` over the distinct ``keys``, a chunk of them per query."""
+        wanted = list(dict.fromkeys(keys))
         for start in range(0, len(wanted), _LOOKUP_CHUNK):
             chunk = wanted[start:start + _LOOKUP_CHUNK]
-            marks = ",".join("?" * len(chunk))
-            for digest, cid in self.conn.execute(f"SELECT hash, id FROM contents WHERE hash IN ({marks})", chunk):
-                found[digest] = cid
-        return found
+            yield from self.conn.execute(f"{select} IN ({','.join('?' * len(chunk))})", chunk)
+
+    def ids(self, hashes: Iterable[bytes]) -> dict[bytes, int]:
+        """The stored contents among ``hashes``: hash -> id."""
+        return {digest: cid for digest, cid in self._where_in("SELECT hash, id FROM contents WHERE hash", hashes)}
 
     def body(self, content_id: int) -> bytes:
         """The stored bytes of one content."""
@@ -124,26 +124,12 @@ class Contents:
 
     def bodies(self, content_ids: Iterable[int]) -> dict[int, bytes]:
         """Several bodies at once: id -> bytes."""
-        wanted = list(dict.fromkeys(content_ids))
-        out: dict[int, bytes] = {}
-        for start in range(0, len(wanted), _LOOKUP_CHUNK):
-            chunk = wanted[start:start + _LOOKUP_CHUNK]
-            marks = ",".join("?" * len(chunk))
-            for cid, body in self.conn.execute(f"SELECT id, body FROM contents WHERE id IN ({marks})", chunk):
-                out[cid] = bytes(body)
-        return out
+        return {cid: bytes(body) for cid, body in self._where_in("SELECT id, body FROM contents WHERE id", content_ids)}
 
     def hashed_bodies(self, content_ids: Iterable[int]) -> dict[int, tuple[bytes, bytes]]:
         """Several contents at once: id -> (hash, body)."""
-        wanted = list(dict.fromkeys(content_ids))
-        out: dict[int, tuple[bytes, bytes]] = {}
-        for start in range(0, len(wanted), _LOOKUP_CHUNK):
-            chunk = wanted[start:start + _LOOKUP_CHUNK]
-            marks = ",".join("?" * len(chunk))
-            for cid, digest, body in self.conn.execute(
-                    f"SELECT id, hash, body FROM contents WHERE id IN ({marks})", chunk):
-                out[cid] = (bytes(digest), bytes(body))
-        return out
+        rows = self._where_in("SELECT id, hash, body FROM contents WHERE id", content_ids)
+        return {cid: (bytes(digest), bytes(body)) for cid, digest, body in rows}
 
     def hash_of(self, content_id: int) -> bytes:
         """The digest of one content."""
