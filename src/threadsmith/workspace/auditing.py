@@ -294,17 +294,11 @@ def _observe_version(store: Store, dataset: DatasetRow, version: int, plan: Chec
 
 
 def observe_batch(runner: Runner, batch: Sequence[tuple[Sequence[Any], EntryRef]]) -> None:
-    """What ``runner.observe`` does for each entry of ``batch``, one dataset check at a time.
-
-    Each check still sees every entry in order; feeding one check a whole batch before the next
-    keeps its code and data hot (measured 1.5 times faster than entry by entry on 100k entries).
-    """
-    for index, check in enumerate(runner.checks.dataset):
-        observe = check.observe
-        for summaries, ref in batch:
-            summary = summaries[index]
-            if summary is not None:
-                observe(summary, ref)
+    """Feed a batch of cached entries' summaries to the dataset checks (``Runner.observe_many``:
+    a batch per check, as the file audit does)."""
+    if batch:
+        rows, refs = zip(*batch)
+        runner.observe_many(rows, refs)
 
 
 def summarize(findings: list[Finding], dataset: str, version: int, entries: int, config: Config, plan: CheckPlan,
