@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from tests.checks.dataset_runs import conversation, qa
 from threadsmith.checks import features as shared
+from threadsmith.checks.contradictions import RECORD, contexts, turns
 from threadsmith.checks.features import END, MAX_WORDS, START, Features, features, shared_fingerprint, word_values
 from threadsmith.model import fingerprint
 
@@ -17,7 +19,6 @@ def test_stream_wraps_answering_turns_and_skips_greetings() -> None:
     assert [i for i, _ in f.turns] == [3, 5]
     assert f.stream == [START, "hello", "traveller", END, START, "it", "is", END]
     assert f.bounds == [0, 4, 8] and f.prefix == 8 and f.reply_words == 4
-    assert f.text() == f"{START} hello traveller {END} {START} it is {END}"
 
 
 def test_prefix_is_capped_inside_a_turn() -> None:
@@ -47,16 +48,9 @@ def test_features_are_cached_per_conversation() -> None:
     assert shared_fingerprint(a) == fingerprint(a) == shared_fingerprint(a)
 
 
-def test_turn_hashes_ignore_case_and_punctuation() -> None:
-    one = features(qa("Q?", "Hello, there friend!")).turn_hashes()
-    two = features(qa("Other?", "hello there  friend")).turn_hashes()
-    three = features(qa("Q?", "Hello there, friends!")).turn_hashes()
-    assert one == two != three
-
-
 def test_claims_follow_negations_numbers_and_antonyms_not_synonyms() -> None:
     def claims(text: str) -> int:
-        return features(qa("Q?", text)).sketches()[2][0]
+        return int(np.frombuffer(turns(qa("Q?", text))[0][3], dtype=RECORD)["claims"][0])
 
     base = claims("It is a big and safe room with 3 doors.")
     assert claims("It is a large and safe room with 3 doors!") == base
@@ -65,3 +59,14 @@ def test_claims_follow_negations_numbers_and_antonyms_not_synonyms() -> None:
                         claims("It is a big and dangerous room with 3 doors."),
                         claims("It is a big and safe room with 4 doors."),
                         claims("It is a small and safe room with 3 doors.")}
+
+
+def test_context_keys_ignore_case_and_punctuation_and_count_earlier_words() -> None:
+    one = contexts(qa("What's your NAME?", "Nova."))
+    two = contexts(qa("what's your name", "Sam."))
+    three = contexts(qa("What is your name?", "Nova."))
+    assert one == two and one[0][0] == 1 and one[0][2] == 3
+    assert three[0][1] != one[0][1]
+    long = conversation(("system", "Be Nova."), ("user", "Hi there"), ("assistant", "Hello, friend."),
+                        ("user", "And now?"), ("assistant", "Now we talk."))
+    assert [(i, words) for i, _, words in contexts(long)] == [(2, 2), (4, 6)]

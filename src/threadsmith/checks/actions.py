@@ -105,11 +105,11 @@ def _is_action(segment: str, narrated: bool = False) -> bool:
     """
     head = segment[:60]
     # Every action has a verb among its first four words: most spans that are no action (emphasis,
-    # titles, asides) are told apart here, in a few C-level calls (punctuation around a word takes
-    # the longer way, as it may hide a verb: "nods.").
+    # titles, asides) are told apart here, in a few C-level calls (punctuation around a word may
+    # hide a verb, "nods.": the words are stripped of it then).
     low = head.lower().split(None, 4)[:4]
-    if VERBS.isdisjoint(low) and "".join(low).isalnum():
-        return False
+    if VERBS.isdisjoint(low) and ("".join(low).isalnum() or VERBS.isdisjoint([w.strip(_PUNCTUATION) for w in low])):
+        return False  # every way to an action below needs one of these words (stripped) to be a verb
     raw = head.split(None, 4)[:4]
     words = [w for w in (w.strip(_PUNCTUATION) for w in raw) if w]
     if not words:

@@ -8,11 +8,11 @@ content words, the reply's yes/no polarity and a hash of its claim words (negati
 antonyms: claims.py): 32 bytes a turn in all. At the end, contexts shared by several
 conversations whose replies differ materially are reported on every member.
 
-Speed: a conversation's summary is first *pending* (context keys from the message digests of
-repetition.py, polarities, and the stream's word hashes from features.py); :func:`settle` makes
-the records of a whole batch (a worker's chunk) at once: one MinHash call and a few numpy passes
-for every turn's sketch, content words and claims, where one conversation at a time would pay
-the call and the passes each time.
+Speed: a conversation's summary is first *pending* (context keys, made in the one pass over the
+messages that makes the message digests of repetition.py, polarities, and the stream's word
+hashes from features.py); :func:`settle` makes the records of a whole batch (a worker's chunk)
+at once: one MinHash call and a few numpy passes for every turn's sketch, content words and
+claims, where one conversation at a time would pay the call and the passes each time.
 
 The context holds the earlier assistant turns too: two conversations that already parted ways
 are not compared again on their later turns.
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import itertools
 import struct
-import zlib
 from array import array
 from hashlib import blake2b
 from collections.abc import Iterator, Sequence
@@ -36,8 +35,7 @@ from threadsmith.checks.features import FUNCTION, SKETCH_SEED, SKETCH_SLOTS, Fea
 from threadsmith.checks.near_duplicates import listing
 from threadsmith.checks.profile import CheckContext
 from threadsmith.checks.registry import register
-from threadsmith.checks.repetition import message_digests
-from threadsmith.checks.text import view
+from threadsmith.checks.repetition import context_columns
 from threadsmith.model import Conversation, Family, Severity
 
 SLOTS = SKETCH_SLOTS
@@ -81,25 +79,38 @@ def turns(conversation: Conversation) -> list[Turn]:
 
 def _columns(f: Features) -> tuple[bytes, bytes, bytes, list[int], list[int]]:
     """Per answering turn (cached per conversation): message indices, context keys and polarities
-    as :data:`Pending` holds them, the turns' (start, end) in the stream, and their context words."""
+    as :data:`Pending` holds them, the turns' (start, end, 1) in the stream, and their context words."""
     found = f.cache.get("ct")
     if found is None:
-        keys, words = _contexts(f)
-        bounds = f.bounds
-        spans = [n for start, end in zip(bounds, bounds[1:]) for n in (start + 1, end - 1)]  # between the markers
-        indices = array("H", [min(index, 0xFFFF) for index, _ in f.turns]).tobytes()
-        polarity = bytes([_POLARITY.get(reply[0], 0) for _, reply in f.turns])
+        keys, words = context_columns(f)
+        bounds, spans = f.bounds, []
+        for k in range(1, len(bounds)):  # between the markers; 1: the summary holds the turn
+            spans += (bounds[k - 1] + 1, bounds[k] - 1, 1)
+        answering = f.turns
+        indices = array("H", [index if index < 0xFFFF else 0xFFFF for index, _ in answering]).tobytes()
+        polarity = bytes([_POLARITY.get(reply[0], 0) for _, reply in answering])
         found = f.cache["ct"] = (indices, keys, polarity, spans, words)
     return found
+
+
+def contexts(conversation: Conversation) -> list[tuple[int, bytes, int]]:
+    """``(message index, context key, context words)`` of each answering turn: the keys the
+    contradiction checks group replies by (export splits keep a shared context in one split)."""
+    f = features(conversation)
+    if not f.turns:
+        return []
+    _, keys, _, _, words = _columns(f)
+    return [(index, keys[8 * k:8 * k + 8], words[k]) for k, (index, _) in enumerate(f.turns)]
 
 
 def _pending(f: Features, columns: tuple[bytes, bytes, bytes, list[int], list[int]],
              keep: list[int] | None) -> Pending:
     """The pending summary of the turns ``keep`` marks with 1 (all when None)."""
     indices, keys, polarity, spans, _ = columns
-    numbers = array("I", [n for k in range(0, len(spans), 2)
-                          for n in (spans[k], spans[k + 1], 1 if keep is None else keep[k >> 1])])
-    return indices, keys, polarity, f.values, numbers.tobytes()
+    if keep is not None:
+        spans = spans.copy()
+        spans[2::3] = keep
+    return indices, keys, polarity, f.values, array("I", spans).tobytes()
 
 
 def settle(summaries: list[Pending | bytes | None]) -> list[bytes | None]:
@@ -183,26 +194,6 @@ def _settle_one(summary: Pending) -> bytes | None:
                             min(sizes[k], 255), polarity[turn], claims[k]))
         turn += 1
     return b"".join(out) or None
-
-
-def _contexts(f: Features) -> tuple[bytes, list[int]]:
-    """Each answering turn's context key (8 bytes, joined) and context words (see the module docstring).
-
-    The key is a CRC-32 and an Adler-32 of the digests of every earlier message
-    (:func:`message_digests`: its role and its words). The words count the earlier messages but
-    the system prompts.
-    """
-    views, digests = view(f.conversation), message_digests(f)
-    keys, words, crc32, adler32 = array("I"), [], zlib.crc32, zlib.adler32
-    crc, adler, done, said = 0, 1, 0, 0
-    for index, _ in f.turns:
-        blob = digests[8 * done:8 * index]
-        crc, adler = crc32(blob, crc), adler32(blob, adler)
-        said += sum([len(v[3]) for v in views[done:index] if v[0] != "system"])
-        keys.extend((crc, adler))
-        words.append(said)
-        done = index
-    return keys.tobytes(), words
 
 
 def overlap(a: np.ndarray, b: np.ndarray) -> np.ndarray:

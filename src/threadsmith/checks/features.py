@@ -9,18 +9,17 @@ sent before the first user turn are left out). :func:`features` derives, once pe
   number, negation, antonym side: claims.py);
 * the *stream*: the answering turns' words, each turn between a start and an end marker (so a
   phrase can be told to open or close a reply), long turns cut to their head and tail;
-* checksums of each message's words: each answering turn, and its context (every earlier message,
-  with its role);
-* the MinHash signature of the stream's 3-grams (near-duplicates), the 3-gram hashes (overused
-  phrases), per-turn sketches and claims (contradictions).
+* the MinHash signature of the stream's 3-grams (near-duplicates, export splits), the 3-gram
+  hashes (overused phrases), the openers of the turns (overused openers).
+
+The contradiction checks make their per-turn sketches and claims from the stream's word hashes
+(contradictions.py), the message digests come from repetition.py.
 
 Everything the checks summarize is bytes or small tuples, so it pickles cheaply.
 """
 
 from __future__ import annotations
 
-import itertools
-import struct
 import zlib
 from array import array
 from hashlib import blake2b
@@ -40,7 +39,7 @@ MAX_WORDS = 1024
 #: Slots of a near-duplicate signature (the store keeps the low 16 bits of each).
 NUM_PERM = 64
 SEED = 1_618_033
-#: Slots of a reply sketch (contradictions); each keeps its low 8 bits.
+#: Slots of a reply sketch (contradictions.py); each keeps its low 8 bits.
 SKETCH_SLOTS = 16
 SKETCH_SEED = 2_718_281
 #: Stream markers: a turn's start and end (never produced by the tokenizer: no control characters).
@@ -50,10 +49,7 @@ START, END = "\x02", "\x03"
 PLAIN, FUNCTION = 0, 1
 _WIDTH = 8  # bytes of a word value
 _MAX_CACHED = 300_000
-_ONE = np.uint8(FUNCTION)
 _K1, _K2 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F)
-_ROLE_MARKS = {"system": b"\x01s", "user": b"\x01u", "assistant": b"\x01a", "tool": b"\x01t"}
-_PAIR = struct.Struct("<II")
 
 
 def _word_class(word: str) -> int:
@@ -108,11 +104,11 @@ class Features:
         #: ``(message index, words)`` of every answering assistant turn.
         self.turns: list[tuple[int, tuple[str, ...]]] = []
         answered = False
-        for i, v in enumerate(view(conversation)):
-            if v.role == "user":
+        for i, (role, _, _, words) in enumerate(view(conversation)):
+            if role == "user":
                 answered = True
-            elif answered and v.role == "assistant" and v.words:
-                self.turns.append((i, v.words))
+            elif answered and words and role == "assistant":
+                self.turns.append((i, words))
         #: The stream: each answering turn's words (head and tail of a long one) between markers.
         self.stream = stream = []
         #: Stream position of each turn's start marker, and the stream's length at the end.
@@ -166,14 +162,6 @@ class Features:
             self.cache["signature"] = found
         return found
 
-    def text(self) -> str:
-        """The stream prefix as text: words and markers joined by spaces."""
-        found = self.cache.get("text")
-        if found is None:
-            stream = self.stream
-            found = self.cache["text"] = " ".join(stream if self.prefix == len(stream) else stream[: self.prefix])
-        return found
-
     def openers(self, n: int = 3) -> tuple[tuple[int, ...], tuple[str, ...]]:
         """Message indices and first ``n`` words of the answering turns longer than ``n`` words."""
         found = self.cache.get(n)
@@ -184,98 +172,6 @@ class Features:
                     indices.append(i)
                     texts.append(" ".join(w[:n]))
             found = self.cache[n] = (tuple(indices), tuple(texts))
-        return found
-
-    def fingerprint(self) -> bytes:
-        """The conversation's exact-duplicate fingerprint (see :func:`shared_fingerprint`)."""
-        return shared_fingerprint(self.conversation)
-
-    def _message_text(self, i: int) -> bytes | memoryview:
-        """Message i's words as bytes (case, punctuation and spacing ignored): the word hashes of an
-        answering turn kept whole in the stream, else its words joined by spaces."""
-        k = self.cache["turn_at"].get(i)
-        if k is not None:
-            lo, hi = self.bounds[k] + 1, self.bounds[k + 1] - 1
-            if hi - lo == len(self.turns[k][1]):
-                return memoryview(self.values)[_WIDTH * lo:_WIDTH * hi]
-        return " ".join(view(self.conversation)[i].words).encode("utf-8", "surrogatepass")
-
-    def contexts(self) -> list[tuple[int, bytes, int]]:
-        """``(message index, context key, context words)`` of each answering turn.
-
-        The key is a CRC-32 and an Adler-32 of every earlier message (its role and its words: case,
-        punctuation and spacing ignored); the words count the earlier messages but the system
-        prompts.
-        """
-        found = self.cache.get("contexts")
-        if found is None:
-            self.cache["turn_at"] = {i: k for k, (i, _) in enumerate(self.turns)}
-            views = view(self.conversation)
-            found, words, crc, adler, done = [], 0, 0, 1, 0
-            for i, _ in self.turns:
-                for j in range(done, i):
-                    role = views[j].role
-                    data = _ROLE_MARKS.get(role, b"\x01?") + self._message_text(j)
-                    crc, adler = zlib.crc32(data, crc), zlib.adler32(data, adler)
-                    if role != "system":
-                        words += len(views[j].words)
-                done = i
-                found.append((i, _PAIR.pack(crc, adler), words))
-            self.cache["contexts"] = found
-        return found
-
-    def turn_hashes(self) -> bytes:
-        """8 bytes per answering turn: a hash of its words (case, punctuation and spacing ignored)."""
-        found = self.cache.get("turn_hashes")
-        if found is None:
-            data, bounds, out = memoryview(self.values), self.bounds, []
-            for k, (_, words) in enumerate(self.turns):
-                lo, hi = bounds[k] + 1, bounds[k + 1] - 1
-                part = data[_WIDTH * lo:_WIDTH * hi] if hi - lo == len(words) else word_values(words)
-                out.append(_PAIR.pack(zlib.crc32(part), zlib.adler32(part)))
-            found = self.cache["turn_hashes"] = b"".join(out)
-        return found
-
-    def system(self) -> tuple[bytes, str]:
-        """A hash of the system prompts' words and the first one's opening, or ``(b"", "")`` without one."""
-        found = self.cache.get("system")
-        if found is None:
-            found = (b"", "")
-            messages = self.conversation.messages
-            prompts = [i for i, m in enumerate(messages) if m.role == "system"]
-            if prompts:
-                views = view(self.conversation)
-                data = "\x01".join([" ".join(views[i].words) for i in prompts]).encode("utf-8", "surrogatepass")
-                found = (_PAIR.pack(zlib.crc32(data), zlib.adler32(data)), messages[prompts[0]].text[:60])
-            self.cache["system"] = found
-        return found
-
-    def sketches(self) -> tuple[bytes, list[int], list[int]]:
-        """Per answering turn, concatenated: a ``SKETCH_SLOTS``-byte MinHash of its content words
-        (function words left out, or all its words when it has no other); and per turn its content
-        words and claims (a 32-bit hash of the multiset of its claim classes: negations, antonym
-        sides, numbers)."""
-        found = self.cache.get("sketches")
-        if found is None:
-            values, bounds = self.values, self.bounds
-            codes = values[0::_WIDTH]
-            counts, marks = [], []
-            for k in range(len(self.turns)):
-                part = codes[bounds[k] + 1:bounds[k + 1] - 1]
-                counts.append(len(part) - part.count(FUNCTION))
-                claim = part.translate(None, b"\x00\x01")
-                marks.append(zlib.crc32(bytes(sorted(claim))) if claim else 0)
-            keep = np.frombuffer(codes, dtype=np.uint8) != _ONE
-            if 0 in counts:  # a turn of function words only: all its words stand
-                for k, count in enumerate(counts):
-                    if not count:
-                        keep[bounds[k] + 1:bounds[k + 1] - 1] = True
-                        counts[k] = bounds[k + 1] - bounds[k] - 2
-            content = np.frombuffer(values, dtype="<u8")[keep]
-            rows = RMinHash.digest_matrix_from_flat_token_hashes(content, [0, *itertools.accumulate(counts)],
-                                                                 SKETCH_SLOTS, SKETCH_SEED).to_rows()
-            low = array("I", itertools.chain.from_iterable(rows)).tobytes()[::4]
-            found = self.cache["sketches"] = (low, counts, marks)
         return found
 
 

@@ -9,6 +9,7 @@ million conversations stay within tens of megabytes.
 
 from __future__ import annotations
 
+import struct
 import zlib
 from array import array
 from collections import Counter
@@ -105,30 +106,64 @@ _ROLE_SEEDS = {"system": 1, "user": 2, "assistant": 3, "tool": 4}
 def message_digests(f: Features) -> bytes:
     """8 bytes per message up to the last answering turn: a CRC-32 of its role and words (case,
     punctuation and spacing ignored) and an Adler-32 of its words, computed once per conversation
-    for the reused turns (RP005) and the contradiction contexts (CT).
+    for the reused turns (RP005), the system prompts (LV003) and the contradiction contexts (CT).
 
-    An answering turn kept whole in the stream is hashed as its word hashes (features.py; the
-    Adler-32 of one byte of each, which is random), any other message as its words joined by
-    spaces: identical turns always take the same way.
+    An answering turn kept whole in the stream is hashed as its word hashes (features.py), any
+    other message as its words joined by spaces: identical turns always take the same way.
     """
     found = f.cache.get("digests")
     if found is None:
-        out, answering = array("I"), f.turns
-        if answering:
-            views, values, bounds = view(f.conversation), f.values, f.bounds
-            whole = {index: k for k, (index, words) in enumerate(answering) if bounds[k + 1] - bounds[k] - 2 == len(words)}
-            crc32, adler32, seeds = zlib.crc32, zlib.adler32, _ROLE_SEEDS
-            for j in range(answering[-1][0] + 1):
-                role, _, _, words = views[j]
-                k = whole.get(j)
-                if k is None:  # as word_digest() makes it
-                    data = " ".join(words).encode("utf-8", "surrogatepass")
-                    out.extend((crc32(data, seeds.get(role, 5)), adler32(data)))
-                else:
-                    lo, hi = 8 * bounds[k] + 8, 8 * bounds[k + 1] - 8
-                    out.extend((crc32(values[lo:hi], 3), adler32(values[lo + 1:hi:8])))
-        found = f.cache["digests"] = out.tobytes()
-    return found
+        found = f.cache["digests"] = _digest_messages(f)
+    return found[0]
+
+
+def context_columns(f: Features) -> tuple[bytes, list[int]]:
+    """Each answering turn's context key (8 bytes, joined) and context words, made in the same
+    pass as :func:`message_digests`.
+
+    The key is a CRC-32 and an Adler-32 of the digests of every earlier message (its role and its
+    words); the words count the earlier messages but the system prompts.
+    """
+    found = f.cache.get("digests")
+    if found is None:
+        found = f.cache["digests"] = _digest_messages(f)
+    return found[1], found[2]
+
+
+_DIGEST = struct.Struct("=II")  # as array("I") packs (word_digest())
+
+
+def _digest_messages(f: Features) -> tuple[bytes, bytes, list[int]]:
+    """One pass over the messages up to the last answering turn: their digests, and each answering
+    turn's context key and words (see :func:`message_digests`, :func:`context_columns`)."""
+    answering = f.turns
+    if not answering:
+        return b"", b"", []
+    views, values, bounds = view(f.conversation), memoryview(f.values), f.bounds
+    crc32, adler32, seeds, pack = zlib.crc32, zlib.adler32, _ROLE_SEEDS, _DIGEST.pack
+    out, keys, said_words = bytearray(), array("I"), []
+    crc, adler, done, said, k, turn = 0, 1, 0, 0, 0, answering[0][0]
+    for j in range(answering[-1][0] + 1):
+        role, _, _, words = views[j]
+        if j == turn:  # an answering turn: its context is every message before it
+            blob = out[done:]
+            crc, adler, done = crc32(blob, crc), adler32(blob, adler), len(out)
+            keys.append(crc)
+            keys.append(adler)
+            said_words.append(said)
+            lo, hi = bounds[k] + 1, bounds[k + 1] - 1
+            k += 1
+            turn = answering[k][0] if k < len(answering) else -1
+            if hi - lo == len(words):  # kept whole in the stream: hashed as its word hashes
+                hashes = values[8 * lo:8 * hi]
+                out += pack(crc32(hashes, 3), adler32(hashes))
+                said += len(words)
+                continue
+        data = " ".join(words).encode("utf-8", "surrogatepass")  # as word_digest() makes it
+        out += pack(crc32(data, seeds.get(role, 5)), adler32(data))
+        if role != "system":
+            said += len(words)
+    return bytes(out), keys.tobytes(), said_words
 
 
 def add_indices(target: array, indices: tuple[int, ...]) -> None:

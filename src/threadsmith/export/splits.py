@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from threadsmith.checks.contradictions import contexts as context_keys
 from threadsmith.checks.features import features
 from threadsmith.checks.near_duplicates import SignatureStore, _band_pairs, band_rows, cluster, components, similarity
 from threadsmith.errors import UserError
@@ -105,7 +106,7 @@ def entry_keys(conversation: Conversation, stratify: str | None) -> EntryKeys:
     """What the split needs to know about one entry (a few hundred bytes at most)."""
     f = features(conversation)
     signature = f.signature() if f.reply_words >= MIN_REPLY_WORDS else None
-    contexts = [int.from_bytes(key, "little") for _, key, words in f.contexts() if words >= CONTEXT_WORDS]
+    contexts = [int.from_bytes(key, "little") for _, key, words in context_keys(conversation) if words >= CONTEXT_WORDS]
     return signature, contexts, int.from_bytes(fingerprint(conversation)[:8], "little"), stratum_of(conversation, stratify)
 
 
