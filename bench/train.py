@@ -13,7 +13,9 @@ difference is the trainer settings:
   the packed batch's document boundaries into a dense mask over the flattened batch);
 - threadsmith: the arguments ``threadsmith train`` passes (threadsmith.train.trainer.sft_arguments):
   no gradient checkpointing when memory allows, variable-length flash attention for packed rows
-  (flash-attn's kernel, else PyTorch's ``varlen_attn``), fused AdamW, TF32.
+  (flash-attn's kernel, else PyTorch's ``varlen_attn``), fused AdamW, TF32, and on CUDA with the
+  ``liger-kernel`` package installed Liger's RMSNorm / RoPE / SwiGLU kernels (``use_liger_kernel``,
+  what ``threadsmith train --liger`` turns on; ``--no-liger`` measures without them).
 
 Data: synthetic token conversations (no tokenizer or download needed): turns drawn from a fixed
 pool of "phrases" (so there is structure to learn), conversation lengths log-normal (median ~600
@@ -24,6 +26,7 @@ steps, device synchronised), peak GPU memory and final validation loss for each,
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -110,7 +113,8 @@ def timing_callback(trainer_box: list, warmup: int, cuda: bool):
     return Timing()
 
 
-def run_variant(name: str, shape: dict, data, eval_data, cuda: bool, workdir: str, lr: float) -> dict:
+def run_variant(name: str, shape: dict, data, eval_data, cuda: bool, workdir: str, lr: float,
+                liger: bool = False) -> dict:
     import torch
     import trl
     from peft import LoraConfig
@@ -134,7 +138,7 @@ def run_variant(name: str, shape: dict, data, eval_data, cuda: bool, workdir: st
         config = TrainConfig(model="bench", batch_size=shape["batch"], max_steps=shape["steps"], learning_rate=lr,
                              seed=0, logging_steps=10, early_stopping=None)
         plan = Plan("bench", "cuda" if cuda else "cpu", "bf16" if cuda else "fp32", chosen, False, shape["length"],
-                    Examples((), (), 0), None)
+                    Examples((), (), 0), None, (), liger)
         tuned = sft_arguments(config, plan, Path(workdir, name))
         tuned.update({k: v for k, v in common.items() if k in ("max_steps", "learning_rate", "seed", "save_strategy",
                                                                  "eval_strategy", "output_dir")})
@@ -166,7 +170,8 @@ def run_variant(name: str, shape: dict, data, eval_data, cuda: bool, workdir: st
               "timed_steps": shape["steps"] - shape["warmup"], "timed_tokens": tokens, "train_seconds": round(wall, 1),
               "peak_gpu_gib": round(torch.cuda.max_memory_allocated() / 2**30, 2) if cuda else None,
               "eval_loss": round(eval_loss, 4), "attention": model.config._attn_implementation,
-              "gradient_checkpointing": bool(args.gradient_checkpointing), "bf16": bool(args.bf16)}
+              "gradient_checkpointing": bool(args.gradient_checkpointing), "bf16": bool(args.bf16),
+              "liger": bool(args.use_liger_kernel)}
     del trainer, model
     return result
 
@@ -178,6 +183,8 @@ def main() -> None:
     parser.add_argument("--only", choices=["stock", "threadsmith"], help="run one variant")
     parser.add_argument("--lr", type=float, help="learning rate (default 1e-4; 1e-3 with --tiny)")
     parser.add_argument("--json", help="also write the results here")
+    parser.add_argument("--no-liger", action="store_true",
+                        help="threadsmith arm without Liger's kernels (by default on when CUDA and liger-kernel are there)")
     opts = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import datasets
@@ -193,6 +200,7 @@ def main() -> None:
     eval_data = datasets.Dataset.from_dict(synthetic_examples(max(16, shape["examples"] // 20), shape["vocab"],
                                                               shape["length"], seed=2))
     device = torch.cuda.get_device_name(0) if cuda else f"cpu ({os.cpu_count()} cores)"
+    liger = cuda and not opts.no_liger and importlib.util.find_spec("liger_kernel") is not None
     print(f"device: {device}; torch {torch.__version__}; model hidden {shape['hidden']} x {shape['layers']} layers; "
           f"rows of {shape['length']} tokens, batch {shape['batch']}, {shape['steps']} steps "
           f"({shape['warmup']} warm-up)", flush=True)
@@ -201,7 +209,7 @@ def main() -> None:
         for name in ("stock", "threadsmith"):
             if opts.only and opts.only != name:
                 continue
-            result = run_variant(name, shape, data, eval_data, cuda, workdir, lr)
+            result = run_variant(name, shape, data, eval_data, cuda, workdir, lr, liger=liger)
             results.append(result)
             print(json.dumps(result), flush=True)
     if len(results) == 2 and results[0]["tokens_per_s"]:

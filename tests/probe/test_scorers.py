@@ -17,8 +17,12 @@ CTX = ReplyContext(history=(ChatMessage("user", "*I raise my shield.*"),), char_
 LABELLED = sorted(Path(__file__).with_name("labelled").glob("*.yaml"))
 #: Precision and recall floors per labelled set (bench/probe_scorers.py prints the figures); the
 #: held-out sets (not used for tuning) get regression floors just under their measured figures.
-HOLDOUT_FLOORS = {"role.no_assistant_speak": (0.9, 0.4), "agency.no_user_narration": (0.9, 0.5),
+#: The assistant-talk and agency held-out sets are the sixth round (fresh phrasing the surface rules
+#: mostly miss: see bench/RESULTS.md); earlier rounds, read while tuning, are dev sets now.
+HOLDOUT_FLOORS = {"role.no_assistant_speak": (0.9, 0.1), "agency.no_user_narration": (0.9, 0.5),
                   "format.contract": (0.9, 0.9), "slop.rate": (0.9, 0.8)}
+#: Dev sets that were fresh held-out rounds and are only partly learned: floors under their figures.
+SET_FLOORS = {"agency_6": (0.9, 0.7), "role_assistant_speak_6": (0.9, 0.4)}
 FLOORS = {"role.no_assistant_speak": (0.85, 0.85), "role.identity": (0.85, 0.85),
           "agency.no_user_narration": (0.85, 0.8), "format.contract": (0.85, 0.85), "slop.rate": (0.85, 0.85),
           "emotion.drift": (0.7, 0.9), "length.in_band": (0.9, 0.9), "correction.follows": (0.75, 0.9)}
@@ -27,7 +31,8 @@ FLOORS = {"role.no_assistant_speak": (0.85, 0.85), "role.identity": (0.85, 0.85)
 @pytest.mark.parametrize("path", LABELLED, ids=lambda p: p.stem)
 def test_labelled_floor(path: Path) -> None:
     result = validate_file(path)
-    low_p, low_r = (HOLDOUT_FLOORS if path.stem.startswith("holdout") else FLOORS)[result.check]
+    low_p, low_r = SET_FLOORS.get(path.stem) or (HOLDOUT_FLOORS if path.stem.startswith("holdout")
+                                                 else FLOORS)[result.check]
     assert result.cases >= 8 and result.bad >= 3
     assert result.precision >= low_p, result.errors
     assert result.recall >= low_r, result.errors
@@ -43,6 +48,18 @@ def test_assistant_speak_uses_the_dataset_checks() -> None:
     assert not out.passed and "as an ai" in out.detail.lower()
     # FL001 (sign-off) is found by the dataset check, not our own patterns.
     assert not role.assistant_speak("The lamp is lit. Have a great day!", CTX).passed
+
+
+def test_assistant_speak_reads_narration_for_service_and_meta_talk() -> None:
+    # The character may say service words in quoted speech; outside quotes they are the assistant's.
+    assert role.assistant_speak('*She laughs.* "I can\'t help you if you won\'t sit still."', CTX).passed
+    assert not role.assistant_speak("I can't help with that request, sorry.", CTX).passed
+    assert role.assistant_speak('"Let me know when the kettle boils."', CTX).passed
+    for reply in ("I'm not able to write that scene.", "Below is the next part of the story: Mira waves.",
+                  "Mira would say the storm is close.", "Would you like me to make Mira angrier?",
+                  "OOC - sorry, I misread that.", "Here's Mira's reply, in a gruff tone: \"Sit.\""):
+        assert not role.assistant_speak(reply, CTX).passed, reply
+    assert role.assistant_speak("*Mira tells the story of the wreck, slowly.*", CTX).passed
 
 
 def test_identity_and_persona_margin() -> None:
@@ -133,6 +150,20 @@ def test_user_agency_uses_role_confusion_detectors() -> None:
     out = agency.user_agency("*Mira ducks.* You feel the blow and stagger back.", CTX)
     assert not out.passed and out.detail.startswith("RC004")
     assert agency.user_agency("*Mira strikes.*\nAlex: \"I've got him!\"", CTX).detail.startswith("RC001")
+
+
+def test_agency_narration_rule_generalizes() -> None:
+    narrated = agency.narrated_user
+    assert narrated("*A wave hits.* Startled, Alex loses his grip.", "Alex")  # lead-in; any verb after the name
+    assert narrated("*She waits.* After a pause, you finally agree.", "Alex")
+    assert narrated("*Mira hums.* Warmth spreads through you, and you relax.", "Alex")  # a later clause
+    assert narrated("*A crash.* You yelp and grab Mira's arm.", "Alex", "Mira")  # names the character: narration
+    assert narrated("*Mira points.* You cling to the rope.", "Alex")
+    assert narrated("*The door opens.* \"Come in.\" You hesitate at the threshold.", "Alex")
+    assert not narrated("*Mira grins.* You look half-drowned, I'd say.", "Alex")  # unmarked with "I": speech
+    assert not narrated("Imagine you drop an apple, and then you let go.", "Alex")  # a hypothetical
+    assert not narrated("*Mira glances at Alex's boots.* \"Off with those.\"", "Alex")  # possessive, not subject
+    assert not narrated("*She watches you, waiting to see if you'll follow.*", "Alex")
 
 
 def test_forgetting_kl_and_answer_changes() -> None:

@@ -35,7 +35,7 @@ def trained(smollm2_gguf, smollm2_folder, model_cache, tmp_path_factory):
     config = TrainConfig(model=str(smollm2_gguf), dataset="lighthouse", version="latest", workspace=str(root / "ws"),
                          method="lora", learning_rate=5e-3, lora=lora, max_steps=8, batch_size=1, max_length=448,
                          logging_steps=1, validation=2, early_stopping=None, eval_steps=100, warmup_ratio=0.0,
-                         scheduler="constant")
+                         scheduler="constant", long="truncate")  # one row per conversation: two clean epochs
     reports = []
     result = train(config, cache_dir=str(model_cache), report=lambda kind, step, values: reports.append((kind, step, values)))
     return result, reports, root

@@ -85,3 +85,17 @@ def test_train_without_data_is_a_clear_error(tmp_path):
     pytest.importorskip("trl")
     result = CliRunner().invoke(cli, ["train", "--model", "x", "--workspace", str(tmp_path / "none")])
     assert result.exit_code == 2 and "No training data" in result.output
+
+
+def test_runs_compare_draws_loss_sparklines_on_one_scale(workspace):
+    from threadsmith.cli.train_commands import sparklines
+
+    assert sparklines([[2.0, 1.5], [2.0, 1.25]]) == ["█▃", "█▁"]
+    assert sparklines([[1.0] * 3, [None, float("nan")]]) == ["▄▄▄", ""]
+    assert len(sparklines([list(range(100))])[0]) == 24
+    shown = CliRunner().invoke(cli, ["runs", "compare", "run-1", "run-2", "--workspace", str(workspace)],
+                               terminal_width=200)
+    assert shown.exit_code == 0, shown.output
+    loss_row = next(line for line in shown.output.splitlines() if "1.25..2" in line)
+    assert "█▃" in loss_row and "█▁" in loss_row
+    assert "validation loss" in shown.output

@@ -67,6 +67,13 @@ def test_screenshots_of_every_page(browser_context, examples_server, tmp_path: P
         save(page, "diff", tmp_path)
         page.goto(base + "/datasets/roleplay-lighthouse/insights")
         save(page, "insights", tmp_path)
+        page.goto(base + "/datasets/roleplay-lighthouse/export")
+        page.select_option("select[name=target]", "axolotl")
+        page.fill("input[name=split]", "0.8,0.2")
+        save(page, "export", tmp_path)
+        page.click("#export-run")
+        page.wait_for_url("**/exports/**")
+        save(page, "export-manifest", tmp_path)
         page.goto(base + "/library")
         save(page, "library", tmp_path)
         assert not errors, errors

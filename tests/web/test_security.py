@@ -15,7 +15,8 @@ ESCAPED_SCRIPT = "&lt;script&gt;alert(1)&lt;/script&gt;"
 ESCAPED_IMG = "&lt;img src=x onerror=alert(1)&gt;"
 PAGES = ["/", "/datasets/xss", "/datasets/xss/entries/x-1", "/datasets/xss/findings", "/datasets/xss/insights",
          "/datasets/xss/history", "/datasets/xss/diff", "/library", "/datasets/xss?q=render",
-         "/datasets/xss/entries/x-2%3Cimg%20src=x%20onerror=alert(1)%3E"]
+         "/datasets/xss/entries/x-2%3Cimg%20src=x%20onerror=alert(1)%3E", "/datasets/xss/export",
+         "/datasets/xss?sort=-chars", "/datasets/xss?sort=findings"]
 
 
 def edit_xss(client: TestClient) -> None:

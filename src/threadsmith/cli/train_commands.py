@@ -42,6 +42,9 @@ def _train_options(command: Any) -> Any:
         click.option("--gradient-accumulation", type=int, help="[default: 1]"),
         click.option("--max-length", type=int, help="Tokens per sequence [default: from the data's token counts]."),
         click.option("--packing/--no-packing", default=None, help="Pack conversations into full rows [default: on]."),
+        click.option("--long", type=click.Choice(["window", "truncate", "drop"]),
+                     help="A conversation longer than max-length: split into windows that each keep the system "
+                          "prompt, cut at the end, or left out [default: window]."),
         click.option("--all-tokens", is_flag=True, help="Train on every token, not only assistant turns."),
         click.option("--validation", type=float, help="Held-out fraction (< 1) or count [default: 0.05]."),
         click.option("--early-stopping", type=int, help="Stop after N evaluations without improvement (0: off)."),
@@ -49,6 +52,8 @@ def _train_options(command: Any) -> Any:
         click.option("--precision", type=click.Choice(["auto", "bf16", "fp16", "fp32"])),
         click.option("--gradient-checkpointing", type=click.Choice(["auto", "on", "off"])),
         click.option("--attention", type=click.Choice(["auto", "sdpa", "eager", "flash_attention_2", "varlen"])),
+        click.option("--liger", "use_liger_kernel", is_flag=True, default=None,
+                     help="Liger's Triton kernels (RMSNorm, RoPE, SwiGLU) via TRL; CUDA + pip install liger-kernel."),
         click.option("--logging-steps", type=int, help="Log metrics every N steps [default: 10]."),
         click.option("-o", "--output", type=click.Path(file_okay=False), help="Output folder [default: WORKSPACE/runs/RUN]."),
         click.option("--merge", is_flag=True, default=None, help="Also save the adapter merged into the base model."),
@@ -174,9 +179,11 @@ def runs_show(run: str, workspace: str | None, fmt: str) -> None:
 @workspace_option
 @_FORMAT
 def runs_compare(runs: tuple[str, ...], workspace: str | None, fmt: str) -> None:
-    """Runs side by side: the settings that differ and the final figures."""
+    """Runs side by side: the settings that differ, the final figures and loss curves as sparklines."""
     with Workspace.open(workspace, create=False) as ws:
         comparison = ws.compare_runs(runs)
+        curves = {kind: [[m.values.get(key) for m in ws.run_metrics(run.name, kind)] for run in comparison.runs]
+                  for kind, key in (("train", "loss"), ("eval", "eval_loss"))}
     names = [run.name for run in comparison.runs]
     if fmt == "json":
         print_json({"runs": names, "settings": comparison.settings, "figures": comparison.figures})
@@ -188,7 +195,42 @@ def runs_compare(runs: tuple[str, ...], workspace: str | None, fmt: str) -> None
         table.add_row(key, *(str(v) for v in values))
     for key, values in comparison.figures.items():
         table.add_row(f"[bold]{key}[/]", *(str(v) for v in values))
+    for kind, label in (("train", "loss"), ("eval", "validation loss")):
+        lines = sparklines(curves[kind])
+        if any(lines):
+            low, high = _span(curves[kind])
+            table.add_row(f"[bold]{label}[/] [dim]{low:.3g}..{high:.3g}[/]", *(line or "-" for line in lines))
     console().print(table)
+
+
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def _finite(values: list[Any]) -> list[float]:
+    return [float(v) for v in values if isinstance(v, int | float) and not isinstance(v, bool) and v == v
+            and abs(v) != float("inf")]
+
+
+def _span(series: list[list[Any]]) -> tuple[float, float]:
+    every = [v for values in series for v in _finite(values)]
+    return (min(every), max(every)) if every else (0.0, 0.0)
+
+
+def sparklines(series: list[list[Any]], width: int = 24) -> list[str]:
+    """One sparkline per series on a shared scale (so runs compare by height), each resampled to ``width``."""
+    low, high = _span(series)
+    out = []
+    for values in series:
+        found = _finite(values)
+        if not found:
+            out.append("")
+            continue
+        if len(found) > width:  # the mean of each of ``width`` equal slices
+            cuts = [round(i * len(found) / width) for i in range(width + 1)]
+            found = [sum(found[a:b]) / (b - a) for a, b in zip(cuts, cuts[1:]) if b > a]
+        scale = (len(SPARKS) - 1) / (high - low) if high > low else 0.0
+        out.append("".join(SPARKS[round((v - low) * scale)] if scale else SPARKS[3] for v in found))
+    return out
 
 
 @click.command("chat")

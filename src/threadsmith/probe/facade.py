@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from threadsmith.errors import InputNotFound, UserError
 from threadsmith.probe.compare import Comparison, compare_runs
-from threadsmith.probe.report import FixLink, dataset_links, html_report, text_report
+from threadsmith.probe.report import FixLink, html_report, text_report
 from threadsmith.probe.results import RunResult, load_run, save_run
-from threadsmith.probe.suite import Probe
+from threadsmith.probe.suite import Probe, Suite
 from threadsmith.probe.suite_file import load_suite
+
+if TYPE_CHECKING:
+    from threadsmith.workspace import Workspace
 
 
 def init_suite(source: str, output: str | Path, name: str | None = None, workspace: str | None = None) -> int:
@@ -56,10 +60,13 @@ def training_run(name: str, workspace: str) -> tuple[str, str | None, dict[str, 
 def run_probe(suite_path: str, model: str | None, *, adapter: str | None = None, baseline: bool = False,
               variant: str | None = None, output: str | Path | None = None, cache: bool = True,
               api_key: str | None = None, progress: Callable[[Probe], None] | None = None,
-              run_name: str | None = None, workspace: str | None = None) -> RunResult:
+              run_name: str | None = None, workspace: str | None = None, record: bool = False,
+              dataset: str | None = None, version: str | None = None) -> RunResult:
     """Run a suite against a model, or a training run of the workspace (``run_name``: its base model
     and adapter; the results are linked to the run and its dataset version, and saved in its folder
-    unless ``output`` says otherwise). Saves the results when there is an ``output``."""
+    unless ``output`` says otherwise). Saves the results when there is an ``output``. ``record``
+    stores them in the workspace (``dataset``/``version`` link a base model's run to a dataset
+    version); the stored run's name is then ``metadata["probe_run"]``."""
     from threadsmith.probe.backend import open_backend
     from threadsmith.probe.local_backend import cache_dir
     from threadsmith.probe.runner import ReplyCache, run_suite
@@ -70,6 +77,8 @@ def run_probe(suite_path: str, model: str | None, *, adapter: str | None = None,
         model, adapter, link = training_run(run_name, workspace or "threadsmith-workspace")
     if not model:
         raise UserError("no model to probe", hint="Pass --model, or --run NAME for a training run.")
+    if record and dataset and workspace:  # a bad dataset name fails before any generation
+        _check_dataset(workspace, dataset, version)
     backend = open_backend(model, adapter, api_key=api_key)
     label = variant or ("prompted" if baseline else "tuned" if adapter or run_name else "base")
     run = run_suite(suite, backend, variant=label, system_prompt_baseline=baseline,
@@ -78,17 +87,60 @@ def run_probe(suite_path: str, model: str | None, *, adapter: str | None = None,
         run = replace(run, metadata={**run.metadata, **link})
         output = output or Path(str(link["output"])) / "probes" / f"{suite.name}.{label}.json"
         Path(output).parent.mkdir(parents=True, exist_ok=True)
+    if record:
+        run = _record(run, suite, workspace or "threadsmith-workspace", adapter=adapter, run_name=run_name,
+                      dataset=dataset, version=version)
     if output is not None:
         save_run(run, output)
     return run
 
 
+def _check_dataset(workspace: str, dataset: str, version: str | None) -> None:
+    from threadsmith.workspace import Workspace
+
+    with Workspace.open(workspace, create=False) as ws:
+        ws.resolve(dataset, version)
+
+
+def _record(run: RunResult, suite: Suite, workspace: str, *, adapter: str | None, run_name: str | None,
+            dataset: str | None, version: str | None) -> RunResult:
+    from threadsmith.probe.records import record_run
+    from threadsmith.workspace import Workspace
+
+    with Workspace.open(workspace) as ws:
+        stored = record_run(ws, run, suite, adapter=adapter, training_run=run_name, dataset=dataset, version=version)
+    meta = {"probe_run": stored.name, **({"dataset": stored.dataset, "version": stored.version}
+                                         if stored.dataset else {})}
+    return replace(run, metadata={**run.metadata, **meta})
+
+
 def compare_files(paths: Sequence[str], dataset: str | None = None, html: str | None = None,
-                  suite: str | None = None) -> tuple[Comparison, list[FixLink], str]:
-    """Compare saved runs (the first is the base); returns the comparison, dataset links and text report."""
+                  suite: str | None = None, workspace: str | None = None) -> tuple[Comparison, list[FixLink], str]:
+    """Compare runs (the first is the base): result files, or runs stored in the ``workspace``
+    (``probe-3``, or ``run-2`` for a training run's newest probe run). Returns the comparison,
+    dataset links and text report. With stored runs and no ``dataset`` file, the links come from
+    the audit of the dataset version the last linked run trained on."""
     if len(paths) < 2:
-        raise UserError("compare needs at least two result files: the base first, then the others")
-    runs = [load_run(p) for p in paths]
+        raise UserError("compare needs at least two result files or stored probe runs: the base first, then the "
+                        "others")
+    stored = [p for p in paths if not Path(p).is_file()]
+    if stored and workspace is None:
+        raise InputNotFound(f"{stored[0]}: no such probe results file",
+                            hint="Pass result files, or stored probe run names with --workspace.")
+    if not stored:
+        return _compare([load_run(p) for p in paths], dataset, html, suite, None)
+    from threadsmith.probe.records import stored_results
+    from threadsmith.workspace import Workspace
+
+    with Workspace.open(workspace, create=False) as ws:
+        refs = {p: i for i, p in enumerate(paths) if p in stored}
+        loaded = dict(zip(refs.values(), stored_results(ws, list(refs)), strict=True))
+        runs = [loaded[i] if i in loaded else load_run(p) for i, p in enumerate(paths)]
+        return _compare(runs, dataset, html, suite, ws)
+
+
+def _compare(runs: list[RunResult], dataset: str | None, html: str | None, suite: str | None,
+             ws: Workspace | None) -> tuple[Comparison, list[FixLink], str]:
     if len({r.suite for r in runs}) > 1:
         raise UserError(f"the results come from different suites ({', '.join(sorted({r.suite for r in runs}))})",
                         hint="Compare runs of the same suite.")
@@ -96,7 +148,9 @@ def compare_files(paths: Sequence[str], dataset: str | None = None, html: str | 
     if suite:
         answers = {p.id: p.answer for p in load_suite(suite).probes if p.choices}
     comparison = compare_runs(runs, answers)
-    links = dataset_links(comparison, dataset)
+    from threadsmith.probe.records import fix_links
+
+    links = fix_links(comparison, runs, ws, dataset)
     if html:
         Path(html).write_text(html_report(comparison, links), encoding="utf-8")
     return comparison, links, text_report(comparison, links)

@@ -4,7 +4,7 @@ and "what to fix in the dataset next", with the dataset entries the linked check
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,21 +21,27 @@ class FixLink:
     findings: tuple[Finding, ...]
 
 
-def dataset_links(comparison: Comparison, dataset: str | None, per_behavior: int = 5) -> list[FixLink]:
-    """For each behavior to fix: the checks that feed it and, given the dataset, their top findings."""
+def dataset_links(comparison: Comparison, dataset: str | None, per_behavior: int = 5,
+                  finder: Callable[[tuple[str, ...]], tuple[Finding, ...]] | None = None,
+                  command: str | None = None) -> list[FixLink]:
+    """For each behavior to fix: the checks that feed it and their top findings, from the dataset
+    file ``dataset``, or from ``finder`` (codes -> findings, e.g. a workspace dataset version's audit;
+    ``command`` is then the audit command to show, ``--select`` is appended)."""
     links = []
     for behavior in comparison.to_fix:
         codes, advice = DATASET_LINKS.get(behavior, ((), ""))
         findings: tuple[Finding, ...] = ()
-        target = dataset or "DATASET"
-        command = f"threadsmith audit {target} --select {','.join(codes)}" if codes else ""
-        if dataset and codes:
+        target = command or f"threadsmith audit {dataset or 'DATASET'}"
+        shown = f"{target} --select {','.join(codes)}" if codes else ""
+        if codes and finder is not None:
+            findings = finder(codes)[:per_behavior]
+        elif dataset and codes:
             from threadsmith.audit import audit
             from threadsmith.config import Config
 
             report = audit([dataset], config=Config(select=codes))
             findings = tuple(report.findings[:per_behavior])
-        links.append(FixLink(behavior, codes, advice, command, findings))
+        links.append(FixLink(behavior, codes, advice, shown, findings))
     return links
 
 

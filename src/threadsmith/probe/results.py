@@ -54,17 +54,20 @@ def save_run(run: RunResult, path: str | Path) -> None:
     Path(path).write_text(json.dumps(asdict(run), ensure_ascii=False, indent=1), encoding="utf-8")
 
 
+def probe_from_dict(raw: dict[str, Any]) -> ProbeResult:
+    """A probe result from its JSON form (``asdict`` of one); raises KeyError/TypeError when malformed."""
+    return ProbeResult(**{**raw, "replies": tuple(raw["replies"]), "finish": tuple(raw["finish"]),
+                          "checks": tuple(CheckResult(**c) for c in raw["checks"]),
+                          "choice_scores": tuple(raw["choice_scores"]), "distributions": tuple(raw["distributions"])})
+
+
 def load_run(path: str | Path) -> RunResult:
     path = Path(path)
     if not path.is_file():
         raise InputNotFound(f"{path}: no such probe results file")
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-        results = tuple(
-            ProbeResult(**{**r, "replies": tuple(r["replies"]), "finish": tuple(r["finish"]),
-                           "checks": tuple(CheckResult(**c) for c in r["checks"]),
-                           "choice_scores": tuple(r["choice_scores"]), "distributions": tuple(r["distributions"])})
-            for r in raw["results"])
+        results = tuple(probe_from_dict(r) for r in raw["results"])
         return RunResult(**{**raw, "results": results})
     except (KeyError, TypeError, ValueError) as exc:
         raise UserError(f"{path}: not a probe results file ({exc})",

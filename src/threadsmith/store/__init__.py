@@ -21,6 +21,7 @@ from threadsmith.store.contents import Contents, PreparedContent, prepare
 from threadsmith.store.dismissals import Dismissals
 from threadsmith.store.entries import Entries, EntryRow, NewEntry
 from threadsmith.store.library import Library
+from threadsmith.store.probes import Probes
 from threadsmith.store.runs import Runs
 from threadsmith.store.search import Search
 from threadsmith.store.states import Change, Slot, States, StateValue, Transition
@@ -57,6 +58,7 @@ class Store:
         self.library = Library(conn)
         self.dismissals = Dismissals(conn)
         self.runs = Runs(conn)
+        self.probes = Probes(conn)
 
     @property
     def path(self) -> str:

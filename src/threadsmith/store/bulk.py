@@ -4,8 +4,8 @@ An import of a million conversations makes millions of rows, so this path avoids
 Python objects: a record arrives as one flat tuple (:data:`Record`, pickled cheaply by the
 worker that prepared it), ids are counted here instead of asked for per chunk, contents that
 wait for the full-text index are marked with one ``INSERT ... SELECT`` per chunk, and the first
-import into an empty workspace builds the ``states`` indexes once at the end instead of row by
-row. Everything happens inside the caller's write transaction: a kill leaves nothing behind
+import into an empty workspace builds the ``states`` indexes (and the ``contents`` length indexes)
+once at the end instead of row by row. Everything happens inside the caller's write transaction: a kill leaves nothing behind
 (the dropped indexes come back with the rollback).
 """
 
@@ -36,8 +36,8 @@ class BulkImport:
         self.next_entry = _next_id(conn, "entries")
         self._indexes: list[str] = []
         if conn.execute("SELECT 1 FROM states LIMIT 1").fetchone() is None:
-            found = conn.execute("SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'states' "
-                                 "AND sql IS NOT NULL").fetchall()
+            found = conn.execute("SELECT name, sql FROM sqlite_schema WHERE type = 'index' "
+                                 "AND tbl_name IN ('states', 'contents') AND sql IS NOT NULL").fetchall()
             for name, sql in found:
                 conn.execute(f'DROP INDEX "{name}"')
                 self._indexes.append(sql)

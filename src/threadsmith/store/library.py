@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 
 from threadsmith.errors import NotFound, UserError
+from threadsmith.store.states import VISIBLE
 
 _CHARACTER_COLUMNS = ("name, description, personality, scenario, first_message, example_dialogue, tags, card, source, "
                       "created_at, updated_at")
@@ -143,12 +144,21 @@ class Library:
         """Every categorized tag: tag -> category."""
         return dict(self.conn.execute("SELECT tag, category FROM tag_categories"))
 
-    def tag_counts(self, dataset_id: int, version: int) -> list[tuple[str, int]]:
-        """How many entries of a version carry each tag, most used first."""
-        return [(tag, count) for tag, count in self.conn.execute(
-            "SELECT f.value, count(*) FROM states s JOIN content_facets f ON f.content_id = s.content_id AND f.kind = 't' "
-            "WHERE s.dataset_id = ? AND s.valid_from <= ? AND (s.valid_to IS NULL OR s.valid_to > ?) "
-            "GROUP BY f.value ORDER BY count(*) DESC, f.value", (dataset_id, version, version))]
+    def tag_counts(self, dataset_id: int, version: int, *, limit: int | None = None) -> list[tuple[str, int]]:
+        """How many entries of a version carry each tag, most used first (the ``limit`` most used).
+
+        One pass over the tag facets, each reaching its entries' states by content: O(tagged
+        contents), about half a second at 1M tagged entries. (Left to itself the planner walked
+        the version's states once per facet row: minutes at 100k.)
+        """
+        sql = ("SELECT f.value, count(*) FROM content_facets f CROSS JOIN states s INDEXED BY states_by_content "
+               f"ON s.content_id = f.content_id WHERE f.kind = 't' AND {VISIBLE} "
+               "GROUP BY f.value ORDER BY count(*) DESC, f.value")
+        params: list[object] = [dataset_id, version, version]
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return [(tag, count) for tag, count in self.conn.execute(sql, params)]
 
 
 def _character(row: tuple[Any, ...]) -> CharacterRow:

@@ -249,6 +249,52 @@ DROP TABLE audit_cache;
 CREATE UNIQUE INDEX audit_results_key ON audit_results (config_id, content_id);
 """
 
+#: Probe runs kept in the workspace (migration 5): linked to the training run they probed (NULL for a
+#: base model) and the dataset version it trained on, so a second training cycle compares against the first.
+_PROBES = """
+CREATE TABLE probe_runs (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    suite TEXT NOT NULL,
+    suite_hash TEXT NOT NULL,
+    model TEXT NOT NULL,
+    adapter TEXT,
+    variant TEXT NOT NULL,
+    run_id INTEGER REFERENCES training_runs(id),
+    dataset_id INTEGER REFERENCES datasets(id),
+    version INTEGER,
+    settings TEXT NOT NULL,
+    scores TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX probe_runs_by_dataset ON probe_runs (dataset_id, version);
+CREATE INDEX probe_runs_by_training_run ON probe_runs (run_id);
+
+CREATE TABLE probe_results (
+    probe_run_id INTEGER NOT NULL REFERENCES probe_runs(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    probe_id TEXT NOT NULL,
+    behavior TEXT NOT NULL,
+    score REAL,
+    detail BLOB NOT NULL,
+    PRIMARY KEY (probe_run_id, probe_id)
+) WITHOUT ROWID;
+"""
+
+#: Sorted browsing and counting (migration 6): pages by length walk the contents in length order (and
+#: reach their entries through ``states_by_content``); length filters read ``contents_lengths``
+#: instead of the content rows (whose bodies come first); "most findings first" finds an entry's
+#: codes by content and by entry; counting the included entries of a version subtracts the
+#: excluded ones, found through a small partial index. Keyset pages stay fast at 1M entries.
+_SORTS = """
+CREATE INDEX contents_by_chars ON contents (chars);
+CREATE INDEX contents_by_turns ON contents (turns);
+CREATE INDEX contents_lengths ON contents (id, chars, turns, roles);
+CREATE INDEX finding_codes_by_content ON finding_codes (config_id, content_id);
+CREATE INDEX run_entry_codes_by_entry ON run_entry_codes (run_id, entry_id);
+CREATE INDEX states_excluded ON states (dataset_id, valid_from) WHERE excluded IS NOT NULL;
+"""
+
 #: The migrations, in order: migration ``n`` (1-based) brings ``user_version`` from n-1 to n.
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("initial schema: datasets, versions, contents, entries, states, search, audit cache, libraries", _INITIAL),
@@ -257,4 +303,8 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
      _RUNS),
     ("audit results in a rowid table with a unique (configuration, content) index: faster re-audits",
      _AUDIT_RESULTS),
+    ("probe runs: suite, model, adapter, training run, dataset version, settings, per-behavior and per-probe scores",
+     _PROBES),
+    ("indexes for sorted browsing and counting: contents by length, finding codes by content and by entry, "
+     "excluded states", _SORTS),
 )

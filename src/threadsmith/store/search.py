@@ -4,12 +4,15 @@ Text matches come from the contentless ``content_text`` index (one row per conte
 column per role group, so a role filter is an FTS column filter). Tags and speaker names are
 exact-match facets; finding codes come from the audit cache; lengths from ``contents``.
 Results are pages in a stable order with a keyset cursor: by content then entry when there is
-text to match, by position then entry otherwise.
+text to match, by position then entry otherwise, or in one of the orders of
+:mod:`threadsmith.store.sorting` (length, last change, most findings).
 """
 
 from __future__ import annotations
 
+import bisect
 import contextlib
+import math
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,7 +20,9 @@ from dataclasses import dataclass
 import orjson
 
 from threadsmith.errors import UserError
+from threadsmith.store import sorting
 from threadsmith.store.codec import OTHER_ROLE, ROLE_BITS, TEXT_COLUMNS
+from threadsmith.store.sorting import Key
 from threadsmith.store.states import BY_POSITION, SLOT_COLUMNS, VISIBLE, Slot
 
 
@@ -47,6 +52,8 @@ class Search:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+        #: The findings order of the latest few versions browsed (see :meth:`_by_findings`).
+        self._rankings: dict[tuple[int, int, int, int], list[tuple[int, float, int, int]]] = {}
 
     def select(self, dataset_id: int, version: int, filters: Filters, *,
                after: tuple[float, int] | None = None, limit: int | None = 50) -> Iterator[Slot]:
@@ -89,18 +96,118 @@ class Search:
             low, batch = ids[-1], min(batch * 4, 65_536)
 
     def count(self, dataset_id: int, version: int, filters: Filters) -> int:
-        """How many entries match."""
-        source = BY_POSITION
+        """How many entries match.
+
+        Without filters: the version's entry count less (or only) its excluded entries, O(excluded).
+        With a tag or speaker name: from the entries carrying it (``content_facets``), not every entry.
+        """
+        if filters == Filters(excluded=filters.excluded):
+            return self._count_all(dataset_id, version, filters.excluded)
+        source, facet = BY_POSITION, []
         if filters.match is not None:
             source = "content_text t CROSS JOIN states s INDEXED BY states_by_content ON s.content_id = t.rowid"
-        sql, params = self._query(dataset_id, version, filters, None, source)
+        elif filters.tags or filters.names:
+            facet = ["t", filters.tags[0]] if filters.tags else ["n", filters.names[0]]
+            source = ("(SELECT content_id FROM content_facets WHERE kind = ? AND value = ?) AS fc "
+                      "CROSS JOIN states s INDEXED BY states_by_content ON s.content_id = fc.content_id")
+        sql, params = self._query(dataset_id, version, filters, None, source, counting=True)
         with _search_errors():
-            return int(self.conn.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0])
+            return int(self.conn.execute(sql, [*facet, *params]).fetchone()[0])
+
+    def _count_all(self, dataset_id: int, version: int, excluded: bool | None) -> int:
+        row = self.conn.execute("SELECT entries FROM versions WHERE dataset_id = ? AND number = ?",
+                                (dataset_id, version)).fetchone()
+        total = int(row[0]) if row else 0
+        if excluded is None:
+            return total
+        out = int(self.conn.execute(
+            "SELECT count(*) FROM states s INDEXED BY states_excluded WHERE s.dataset_id = ? AND s.valid_from <= ? "
+            "AND (s.valid_to IS NULL OR s.valid_to > ?) AND s.excluded IS NOT NULL",
+            (dataset_id, version, version)).fetchone()[0])
+        return out if excluded else total - out
+
+    def sorted_page(self, dataset_id: int, version: int, filters: Filters, sort: str, *, after: Key | None = None,
+                    limit: int = 50) -> list[tuple[Slot, Key]]:
+        """A page in a :data:`~threadsmith.store.sorting.SORTS` order (no text match), each entry with its key."""
+        if filters.match is not None:
+            raise UserError("A text search lists its matches in index order; it cannot be sorted.",
+                            hint="Clear the search text to sort, or sort by position.")
+        if sort == "findings":
+            return self._by_findings(dataset_id, version, filters, after, limit)
+        if sort == "changed":
+            order = sorting.by_change()
+        elif sort.lstrip("-") in ("chars", "turns"):
+            order = sorting.by_length(sort.lstrip("-"), sort.startswith("-"), self._walk(dataset_id, version))
+        else:
+            order = sorting.by_position()
+        return self._page(dataset_id, version, filters, order, after, limit)
+
+    def _walk(self, dataset_id: int, version: int) -> bool:
+        """True when walking the contents in length order beats sorting this version's entries:
+        the version holds a good part of every content stored (both numbers read in O(1))."""
+        entries = self.conn.execute("SELECT entries FROM versions WHERE dataset_id = ? AND number = ?",
+                                    (dataset_id, version)).fetchone()
+        contents = self.conn.execute("SELECT max(id) FROM contents").fetchone()[0] or 0
+        return entries is not None and entries[0] * 8 >= contents
+
+    def _by_findings(self, dataset_id: int, version: int, f: Filters, after: Key | None,
+                     limit: int) -> list[tuple[Slot, Key]]:
+        """Most finding codes first, then the entries without findings by position (their key's n is 0).
+
+        The ranking (entries with findings, in order) is computed once per version and audit run and
+        kept with this connection (a version never changes); a page then bisects to its cursor and
+        reads the next ranked entries through the filters, like a text search reads its matches.
+        """
+        if f.config_id is None or f.run_id is None:
+            raise UserError("Sorting by findings needs an audit of this version.",
+                            hint="Run: threadsmith audit --dataset NAME")
+        out: list[tuple[Slot, Key]] = []
+        if after is None or after[0] > 0:
+            ranked = self._ranked(dataset_id, version, f.config_id, f.run_id)
+            start = 0 if after is None else bisect.bisect_right(ranked, (-after[0], after[1], after[2], math.inf))
+            batch = 256
+            while start < len(ranked) and len(out) < limit:
+                chunk = ranked[start:start + batch]
+                ids = orjson.dumps([row[3] for row in chunk]).decode()
+                order = sorting.Order("json_each(?) AS j CROSS JOIN states s ON s.id = j.value", "j.key", 1, "j.key",
+                                      "1", (), (ids,))
+                for slot, (index,) in self._page(dataset_id, version, f, order, None, limit - len(out)):
+                    neg, position, entry_id, _ = chunk[int(index)]
+                    out.append((slot, (-neg, position, entry_id)))
+                start, batch = start + len(chunk), min(batch * 4, 65_536)
+            if len(out) >= limit:
+                return out
+            after = None
+        rest = self._page(dataset_id, version, f, sorting.by_position(), (after[1], after[2]) if after else None,
+                          limit - len(out), extra=sorting.without_findings(f.config_id, f.run_id))
+        return out + [(slot, (0, *key)) for slot, key in rest]
+
+    def _ranked(self, dataset_id: int, version: int, config_id: int, run_id: int) -> list[tuple[int, float, int, int]]:
+        """``(-codes, position, entry id, state id)`` of every entry of the version with a finding code, sorted."""
+        cache_key = (dataset_id, version, config_id, run_id)
+        if cache_key not in self._rankings:
+            if len(self._rankings) >= 4:
+                self._rankings.pop(next(iter(self._rankings)))
+            sql = (f"SELECT -({sorting.COUNT}), s.position, s.entry_id, s.id FROM {sorting.HITS} "
+                   f"WHERE {VISIBLE} ORDER BY 1, 2, 3")
+            self._rankings[cache_key] = [tuple(row) for row in self.conn.execute(
+                sql, (config_id, run_id, config_id, run_id, dataset_id, version, version))]
+        return self._rankings[cache_key]
+
+    def _page(self, dataset_id: int, version: int, f: Filters, order: sorting.Order, after: Key | None, limit: int,
+              extra: tuple[str, list[object]] | None = None) -> list[tuple[Slot, Key]]:
+        sql, params = self._query(dataset_id, version, f, None, order.source, order=order, key=after, extra=extra)
+        rows = self.conn.execute(f"{sql} LIMIT ?", [*params, limit]).fetchall()
+        width = order.width
+        return [(Slot(*row[:-width]), tuple(row[-width:])) for row in rows]
 
     def _query(self, dataset_id: int, version: int, f: Filters, after: tuple[float, int] | None, source: str,
-               content_ids: list[int] | None = None) -> tuple[str, list[object]]:
+               content_ids: list[int] | None = None, order: sorting.Order | None = None, key: Key | None = None,
+               extra: tuple[str, list[object]] | None = None, counting: bool = False) -> tuple[str, list[object]]:
+        """The SELECT of a page (or, ``counting``, of the number of matches: no entry columns, no order)."""
         params: list[object] = []
         where = []
+        columns = SLOT_COLUMNS
         if f.match is not None:
             if content_ids is not None:
                 # The ids come first (CROSS JOIN fixes the order), each reaching its states by index.
@@ -109,28 +216,40 @@ class Search:
             else:
                 where.append("content_text MATCH ?")
                 params.append(_with_roles(f.match, f.roles))
-            order = "s.content_id, s.entry_id"
+            sequence = "s.content_id, s.entry_id"
             cursor = "(s.content_id, s.entry_id) > (?, ?)"
+        elif order is not None:
+            sequence, cursor, columns = order.order, order.after, f"{SLOT_COLUMNS}, {order.key}"
+            params += order.params
         else:
-            order = "s.position, s.entry_id"
+            sequence = "s.position, s.entry_id"
             cursor = "(s.position, s.entry_id) > (?, ?)"
         where.append(VISIBLE)
         params += [dataset_id, version, version]
-        joins = " JOIN entries e ON e.id = s.entry_id"
+        joins = "" if counting else " JOIN entries e ON e.id = s.entry_id"
         content_terms, content_params = _content_terms(f)
         if content_terms:
-            joins += " JOIN contents c ON c.id = s.content_id"
+            if order is None or not order.has_contents:  # the lengths without reading the bodies
+                joins += " JOIN contents c INDEXED BY contents_lengths ON c.id = s.content_id"
             where += content_terms
             params += content_params
         facet_terms, facet_params = _facet_terms(f)
         where += facet_terms
         params += facet_params
+        if extra is not None:
+            where.append(extra[0])
+            params += extra[1]
         if f.excluded is not None:
             where.append("s.excluded IS NOT NULL" if f.excluded else "s.excluded IS NULL")
         if after is not None:
             where.append(cursor)
             params += [after[0], after[1]]
-        sql = f"SELECT {SLOT_COLUMNS} FROM {source}{joins} WHERE {' AND '.join(where)} ORDER BY {order}"
+        if key is not None and order is not None:
+            where.append(cursor)
+            params += order.after_params(key)
+        if counting:
+            return f"SELECT count(*) FROM {source}{joins} WHERE {' AND '.join(where)}", params
+        sql = f"SELECT {columns} FROM {source}{joins} WHERE {' AND '.join(where)} ORDER BY {sequence}"
         return sql, params
 
 

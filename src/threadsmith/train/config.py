@@ -38,6 +38,8 @@ METHODS = ("lora", "qlora", "full")
 PRECISIONS = ("auto", "bf16", "fp16", "fp32")
 SWITCHES = ("auto", "on", "off")
 ATTENTIONS = ("auto", "sdpa", "eager", "flash_attention_2", "varlen")
+#: What happens to a conversation longer than max-length (see :mod:`threadsmith.train.windowing`).
+LONG_MODES = ("window", "truncate", "drop")
 
 #: Default learning rate per method, and the rate above which a run risks catastrophic forgetting.
 DEFAULT_LEARNING_RATE = {"lora": 1e-4, "qlora": 1e-4, "full": 1e-5}
@@ -101,6 +103,8 @@ class TrainConfig:
     gradient_accumulation: int = 1
     max_length: int | None = None
     packing: bool = True
+    #: A conversation longer than max-length: ``window`` (split into windows), ``truncate`` or ``drop``.
+    long: str = "window"
     assistant_only_loss: bool = True
     validation: float = 0.05
     eval_steps: int | None = None
@@ -109,6 +113,8 @@ class TrainConfig:
     precision: str = "auto"
     gradient_checkpointing: str = "auto"
     attention: str = "auto"
+    #: Liger's Triton kernels (RMSNorm, RoPE, SwiGLU) through TRL's ``use_liger_kernel``: CUDA + liger-kernel only.
+    use_liger_kernel: bool = False
     warmup_ratio: float = 0.03
     weight_decay: float = 0.0
     scheduler: str = "cosine"
@@ -188,7 +194,7 @@ def validate(config: TrainConfig) -> TrainConfig:
 
     for name, value, allowed in (("method", config.method, METHODS), ("precision", config.precision, PRECISIONS),
                                  ("gradient-checkpointing", config.gradient_checkpointing, SWITCHES),
-                                 ("attention", config.attention, ATTENTIONS)):
+                                 ("attention", config.attention, ATTENTIONS), ("long", config.long, LONG_MODES)):
         if value not in allowed:
             raise bad(f"{name} = {value!r} is not one of {', '.join(allowed)}")
     if config.learning_rate is not None and not 0 < config.learning_rate < 1:
@@ -210,7 +216,7 @@ def validate(config: TrainConfig) -> TrainConfig:
     return config
 
 
-_ALIASES = {"lr": "learning_rate", "target_modules": "lora_target_modules"}
+_ALIASES = {"lr": "learning_rate", "target_modules": "lora_target_modules", "liger": "use_liger_kernel"}
 _LORA_KEYS = {"r", "alpha", "dropout", "target_modules", "layers"}
 
 

@@ -15,10 +15,13 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from threadsmith.errors import InputNotFound, UserError
 from threadsmith.model import Conversation
+
+if TYPE_CHECKING:
+    from threadsmith.rendering import ChatTokenizer
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +49,8 @@ class Examples:
     input_ids: tuple[tuple[int, ...], ...]
     masks: tuple[tuple[int, ...], ...]
     skipped: int
+    #: For each row, the index of the conversation it came from in the list given to :func:`encode`.
+    origins: tuple[int, ...] = ()
 
     @property
     def lengths(self) -> list[int]:
@@ -54,14 +59,15 @@ class Examples:
 
     def truncated(self, max_length: int) -> Examples:
         """Examples cut to ``max_length`` tokens (keeping the start), dropping those left with no trained token."""
-        ids, masks, dropped = [], [], 0
-        for row, mask in zip(self.input_ids, self.masks):
+        ids, masks, origins, dropped = [], [], [], 0
+        for k, (row, mask) in enumerate(zip(self.input_ids, self.masks)):
             if any(mask[:max_length]):
                 ids.append(row[:max_length])
                 masks.append(mask[:max_length])
+                origins.extend(self.origins[k:k + 1])
             else:
                 dropped += 1
-        return Examples(tuple(ids), tuple(masks), self.skipped + dropped)
+        return Examples(tuple(ids), tuple(masks), self.skipped + dropped, tuple(origins))
 
     def to_dataset(self) -> Any:
         """A ``datasets.Dataset`` with ``input_ids`` and ``assistant_masks`` (TRL builds the labels)."""
@@ -153,16 +159,18 @@ def split(conversations: Sequence[Conversation], validation: float, seed: int) -
             [c for i, c in enumerate(conversations) if i in held])
 
 
-def encode(tokenizer_path: str, conversations: Iterable[Conversation], *, assistant_only: bool = True,
+def encode(tokenizer: str | ChatTokenizer, conversations: Iterable[Conversation], *, assistant_only: bool = True,
            template: str | None = None) -> Examples:
-    """Token ids and loss masks, rendered with the model's chat template (refused conversations skipped)."""
-    from threadsmith.rendering import load_tokenizer
+    """Token ids and loss masks, rendered with the model's chat template (refused conversations skipped).
 
-    chat = load_tokenizer(tokenizer_path, template=template)
+    ``tokenizer`` is a tokenizer or model path, or an already loaded chat tokenizer.
+    """
+    chat = chat_tokenizer(tokenizer, template=template)
     ids: list[tuple[int, ...]] = []
     masks: list[tuple[int, ...]] = []
+    origins: list[int] = []
     skipped = 0
-    for rendered in chat.render_many(list(conversations)):
+    for index, rendered in enumerate(chat.render_many(list(conversations))):
         if isinstance(rendered, Exception) or not rendered.input_ids:
             skipped += 1
             continue
@@ -172,4 +180,13 @@ def encode(tokenizer_path: str, conversations: Iterable[Conversation], *, assist
             continue
         ids.append(tuple(rendered.input_ids))
         masks.append(mask)
-    return Examples(tuple(ids), tuple(masks), skipped)
+        origins.append(index)
+    return Examples(tuple(ids), tuple(masks), skipped, tuple(origins))
+
+
+def chat_tokenizer(tokenizer: str | ChatTokenizer, *, template: str | None = None) -> ChatTokenizer:
+    """A loaded chat tokenizer as is, or the one of a tokenizer or model path."""
+    from threadsmith.rendering import ChatTokenizer as Loaded
+    from threadsmith.rendering import load_tokenizer
+
+    return tokenizer if isinstance(tokenizer, Loaded) else load_tokenizer(tokenizer, template=template)

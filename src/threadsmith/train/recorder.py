@@ -56,7 +56,8 @@ class Recorder:
                 "sha256": source.sha256, "manifest_sha256": source.manifest_sha256, "describe": source.describe()}
         settings = config.to_dict() | {"max_length": plan.max_length, "precision": plan.precision,
                                        "attention": plan.attention,
-                                       "gradient_checkpointing": plan.gradient_checkpointing}
+                                       "gradient_checkpointing": plan.gradient_checkpointing,
+                                       "use_liger_kernel": plan.liger}
         run = self.workspace.start_run(dataset=source.name if source.kind == "workspace" else None,
                                        version=source.version if source.kind == "workspace" else None,
                                        data=data, config=settings, environment=env)

@@ -15,7 +15,10 @@ Choices made from the machine and the data (each can be forced in the config):
   attention, no dense mask), else PyTorch SDPA (see :mod:`threadsmith.train.attention`);
 - gradient checkpointing: only when the activations estimated for one step would not fit in
   60% of the free GPU memory (it costs ~20-30% speed; TRL turns it on by default);
-- packing: best-fit decreasing into rows of max length, padding-free (TRL ``bfd``).
+- packing: best-fit decreasing into rows of max length, padding-free (TRL ``bfd``);
+- long conversations: split into windows that keep the system prompt (``long``, see
+  :mod:`threadsmith.train.windowing`);
+- Liger's kernels: only when asked for, on CUDA with liger-kernel installed (:func:`choose_liger`).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from __future__ import annotations
 import math
 import os
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,11 +35,12 @@ from threadsmith.errors import UserError
 from threadsmith.model import Conversation
 from threadsmith.train import attention
 from threadsmith.train.config import TrainConfig, choose_max_length, target_modules_for, validate
-from threadsmith.train.data import DataSource, Examples, encode, from_file, split
+from threadsmith.train.data import DataSource, Examples, chat_tokenizer, encode, from_file, split
 from threadsmith.train.models import load_model, load_tokenizer, require, resolve_model
 from threadsmith.train.outputs import device_name, environment, model_card, save_outputs
 from threadsmith.train.progress import MetricsReport, ProgressTick, metrics_callback
 from threadsmith.train.recorder import Recorder
+from threadsmith.train.windowing import fit_to_length
 
 OOM_HINT = ("Lower --batch-size (and raise --gradient-accumulation to keep the effective batch), lower "
             "--max-length, set gradient-checkpointing = \"on\", or use --method qlora / lora instead of full.")
@@ -58,6 +63,8 @@ class Plan:
     train: Examples
     eval: Examples | None
     warnings: tuple[str, ...] = ()
+    #: Liger's kernels on (asked for, on CUDA, with liger-kernel installed).
+    liger: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,31 +147,55 @@ def make_plan(config: TrainConfig, model_path: str, conversations: list[Conversa
     model_config = transformers.AutoConfig.from_pretrained(model_path)
     train_set, eval_set = (conversations, held_out) if held_out is not None else split(
         conversations, config.validation, config.seed)
-    train_examples = encode(model_path, train_set, assistant_only=config.assistant_only_loss)
+    chat = chat_tokenizer(model_path)
+    train_examples = encode(chat, train_set, assistant_only=config.assistant_only_loss)
     if not train_examples.input_ids:
         raise UserError(f"No conversation of the {len(train_set)} given has a token to train on.",
                         hint="Check that the data has assistant turns (threadsmith audit), or set "
                              "assistant-only-loss = false.")
     context = getattr(model_config, "max_position_embeddings", None)
     max_length = config.max_length or choose_max_length(train_examples.lengths, context=context)
-    eval_examples = encode(model_path, eval_set, assistant_only=config.assistant_only_loss) if eval_set else None
     precision = choose_precision(config.precision, cuda, torch)
-    warnings = []
+    notes: list[str] = []
     if train_examples.skipped:
-        warnings.append(f"{train_examples.skipped} conversations left out: the chat template refused them or "
+        notes.append(f"{train_examples.skipped} conversations left out: the chat template refused them or "
                         f"they have no trained token.")
-    kept = train_examples.truncated(max_length)
+    fitted = fit_to_length(train_examples, train_set, max_length, mode=config.long, chat=chat,
+                           assistant_only=config.assistant_only_loss)
+    kept = fitted.examples
     if not kept.input_ids:
-        raise UserError(f"At max-length {max_length} no conversation keeps a trained token (the turns before the "
-                        f"first assistant reply are longer).", hint="Raise --max-length, or shorten system prompts.")
-    if kept.skipped > train_examples.skipped:
-        warnings.append(f"{kept.skipped - train_examples.skipped} conversations dropped: at max-length {max_length} "
-                        f"they keep no assistant token.")
-    evaluated = eval_examples.truncated(max_length) if eval_examples and eval_examples.input_ids else None
+        raise UserError(f"At max-length {max_length} no conversation keeps a trained token (long = {config.long}).",
+                        hint="Raise --max-length, use --long window, or shorten system prompts.")
+    notes.extend(fitted.notes(max_length))
+    evaluated = None
+    if eval_set:
+        eval_examples = encode(chat, eval_set, assistant_only=config.assistant_only_loss)
+        evaluated = fit_to_length(eval_examples, eval_set, max_length, mode=config.long, chat=chat,
+                                  assistant_only=config.assistant_only_loss).examples
+    liger, liger_note = choose_liger(config.use_liger_kernel, cuda)
+    notes.extend([liger_note] if liger_note else [])
     return Plan(model_path, device_name(), precision,
                 attention.choose(config.attention, cuda=cuda, packing=config.packing),
                 choose_checkpointing(config, model_config, max_length, precision, cuda, torch), max_length, kept,
-                evaluated if evaluated and evaluated.input_ids else None, tuple(warnings))
+                evaluated if evaluated and evaluated.input_ids else None, tuple(notes), liger)
+
+
+def choose_liger(requested: bool, cuda: bool) -> tuple[bool, str | None]:
+    """Whether to turn on Liger's kernels, and a note when asked for but off (no GPU).
+
+    Raises UserError on a GPU without the liger-kernel package (asked for explicitly, so not ignored).
+    """
+    if not requested:
+        return False, None
+    if not cuda:
+        return False, ("use-liger-kernel is on but there is no CUDA GPU: Liger's Triton kernels run on GPUs only, "
+                       "so this run trains without them.")
+    import importlib.util
+
+    if importlib.util.find_spec("liger_kernel") is None:
+        raise UserError("use-liger-kernel is on but the liger-kernel package is not installed.",
+                        hint="pip install liger-kernel (it brings Triton), or drop --liger.")
+    return True, None
 
 
 def choose_precision(requested: str, cuda: bool, torch: Any) -> str:
@@ -219,9 +250,12 @@ def build_trainer(config: TrainConfig, plan: Plan, output: Path, callback: Any) 
         from transformers import EarlyStoppingCallback
 
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=config.early_stopping))
-    trainer = trl.SFTTrainer(model=model, args=args, train_dataset=plan.train.to_dataset(),
-                             eval_dataset=plan.eval.to_dataset() if plan.eval is not None else None,
-                             processing_class=tokenizer, peft_config=peft_config, callbacks=callbacks)
+    with warnings.catch_warnings():
+        # TRL 1.16 marks use_liger_kernel deprecated in favour of Hub kernels, which need a download
+        warnings.filterwarnings("ignore", message=".*use_liger_kernel.*", category=FutureWarning)
+        trainer = trl.SFTTrainer(model=model, args=args, train_dataset=plan.train.to_dataset(),
+                                 eval_dataset=plan.eval.to_dataset() if plan.eval is not None else None,
+                                 processing_class=tokenizer, peft_config=peft_config, callbacks=callbacks)
     return trainer, tokenizer
 
 
@@ -249,6 +283,7 @@ def sft_arguments(config: TrainConfig, plan: Plan, output: Path) -> dict[str, An
         "save_only_model": True, "save_total_limit": 2 if best else None,
         "load_best_model_at_end": best, "metric_for_best_model": "eval_loss" if best else None,
         "dataloader_pin_memory": cuda, "shuffle_dataset": True,
+        "use_liger_kernel": plan.liger,
     }
 
 

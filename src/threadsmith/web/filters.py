@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import Query as Param
 
+from threadsmith.workspace.searching import SORTS
 from threadsmith.workspace.query import Query
 
 _SHOWN = {"included": False, "excluded": True, "all": None}
@@ -27,6 +28,13 @@ class BrowseFilters:
     min_turns: int | None = None
     max_turns: int | None = None
     show: str = "included"
+    #: The page order (``threadsmith.workspace.searching.SORTS``); a text search keeps its index order.
+    sort: str = "position"
+
+    @property
+    def order(self) -> str:
+        """The sort the search uses: ``position`` while there is search text (matches are not sorted)."""
+        return "position" if self.q and self.q.strip() else self.sort
 
     def query(self) -> Query:
         """The workspace query."""
@@ -41,7 +49,7 @@ class BrowseFilters:
         out: dict[str, object] = {}
         for name in self.__slots__:  # type: ignore[attr-defined]
             value = getattr(self, name)
-            if value not in (None, "", False) and not (name == "show" and value == "included"):
+            if value not in (None, "", False) and (name, value) not in (("show", "included"), ("sort", "position")):
                 out[name] = "1" if value is True else value
         return out
 
@@ -54,10 +62,11 @@ Text = Annotated[str | None, Param(max_length=500)]
 def browse_filters(q: Text = None, fts: bool = False, role: Text = None, tag: Text = None, character: Text = None,
                    code: Annotated[str | None, Param(max_length=100)] = None, min_chars: Count = None,
                    max_chars: Count = None, min_turns: Count = None, max_turns: Count = None,
-                   show: Literal["included", "excluded", "all"] = "included") -> BrowseFilters:
+                   show: Literal["included", "excluded", "all"] = "included",
+                   sort: Literal[SORTS] = "position") -> BrowseFilters:  # type: ignore[valid-type]
     """FastAPI dependency: the filters from the query string."""
     return BrowseFilters(q, fts, role, tag, character, code, _count(min_chars), _count(max_chars), _count(min_turns),
-                         _count(max_turns), show)
+                         _count(max_turns), show, sort)
 
 
 def _count(value: str | None) -> int | None:

@@ -21,6 +21,10 @@ router = APIRouter(include_in_schema=False)
 Pool = Annotated[WorkspacePool, Depends(pool)]
 Ref = Annotated[str | None, Param(max_length=100)]
 FAMILIES = tuple(f.value for f in Family)
+#: The browser's orders, as its Sort menu names them.
+SORT_LABELS = {"position": "dataset order", "chars": "shortest first (characters)", "-chars": "longest first (characters)",
+               "turns": "fewest turns first", "-turns": "most turns first", "changed": "last changed first",
+               "findings": "most findings first"}
 #: The datasets page scores datasets up to this size (the score reads every finding; larger ones: Insights).
 SCORE_LIMIT = 200_000
 #: Scores by (workspace, dataset, version, audit run): a version never changes.
@@ -52,12 +56,12 @@ def browser_page(request: Request, dataset: str, workspaces: Pool,
                  cursor: Annotated[str | None, Param(max_length=200)] = None, count: bool = False) -> HTMLResponse:
     ws = workspaces.get()
     info = ws.version(dataset)
-    result = ws.search(dataset, filters.query(), cursor=cursor, limit=50, count=count)
+    result = ws.search(dataset, filters.query(), cursor=cursor, limit=50, count=count, sort=filters.order)
     summary = ws.audit_summary(dataset)
     codes = sorted((summary or {}).get("by_code", {})) if summary else []
     return render(request, "browser.html", title=dataset, dataset=dataset, version=info, result=result,
                   filters=filters, params=filters.params(), families=FAMILIES, codes=codes, cursor=cursor,
-                  audited=summary is not None)
+                  audited=summary is not None, sorts=SORT_LABELS)
 
 
 @router.get("/datasets/{dataset}/entries/{key}", response_class=HTMLResponse)

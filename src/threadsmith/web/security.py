@@ -10,19 +10,25 @@
    to same-origin scripts), must not come from another origin (``Origin`` / ``Sec-Fetch-Site``),
    and must not be a plain form post. Cross-site pages can neither read the secret nor set the
    header without a CORS preflight, which this server never grants.
-4. **Headers**: a Content-Security-Policy that allows only this server's own scripts (no inline
+4. **Paths**: a name the browser sends for a file or folder (an export's folder) is one plain
+   name resolved inside a folder of the workspace (:func:`contained`); it cannot climb out
+   with ``..``, an absolute path or a symbolic link.
+5. **Headers**: a Content-Security-Policy that allows only this server's own scripts (no inline
    script runs, even if some text escaped escaping), ``nosniff``, no framing, no referrer.
 """
 
 from __future__ import annotations
 
 import hmac
+import re
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
+from threadsmith.errors import UserError
 from threadsmith.web.responses import error_response
 from threadsmith.web.settings import ServerSettings, is_loopback
 
@@ -40,6 +46,22 @@ HEADERS = {
     "cross-origin-opener-policy": "same-origin",
     "cross-origin-resource-policy": "same-origin",
 }
+
+
+#: A name the browser may give a file or folder: letters, digits, ``.``, ``_``, ``-``; no leading dot.
+PLAIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
+def contained(root: str | Path, name: str, *, what: str = "folder") -> Path:
+    """``root/name`` when ``name`` is one plain name that stays inside ``root`` (also through links)."""
+    if not PLAIN_NAME.match(name) or name in (".", ".."):
+        raise UserError(f"{name!r} is not a plain {what} name.",
+                        hint="Use letters, digits, '.', '_' and '-' only (no slashes), e.g. chats-v3-openai.")
+    base = Path(root).resolve()
+    target = (base / name).resolve()
+    if target.parent != base:
+        raise UserError(f"The {what} {name!r} leads outside {base}.", hint=f"Choose a {what} inside {base}.")
+    return target
 
 
 def _same(given: str | None, wanted: str) -> bool:

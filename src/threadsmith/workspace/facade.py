@@ -19,7 +19,9 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
+from threadsmith.checks.profile import CheckContext
 from threadsmith.config import Config
 from threadsmith.errors import NotFound, UserError
 from threadsmith.formats import write_jsonl
@@ -35,6 +37,7 @@ from threadsmith.workspace.merging import merge
 from threadsmith.workspace.operations import Operation
 from threadsmith.workspace.query import Query
 from threadsmith.workspace.insights import InsightsMethods
+from threadsmith.workspace.probes import ProbeMethods
 from threadsmith.workspace.review import ReviewMethods
 from threadsmith.workspace.runs import RunMethods
 from threadsmith.workspace.results import (
@@ -49,6 +52,9 @@ from threadsmith.workspace.results import (
     Version,
 )
 from threadsmith.workspace.versioning import utc_now
+
+if TYPE_CHECKING:
+    from threadsmith.rendering import ChatTokenizer
 
 #: The workspace used when none is named: this folder, in the current directory.
 DEFAULT_FOLDER = "threadsmith-workspace"
@@ -66,7 +72,7 @@ def locate(path: str | os.PathLike[str] | None) -> Path:
     return target / DATABASE_NAME
 
 
-class Workspace(ReviewMethods, InsightsMethods, RunMethods, LibraryMethods):
+class Workspace(ReviewMethods, InsightsMethods, RunMethods, ProbeMethods, LibraryMethods):
     """One workspace: datasets, their versions, the libraries. Use :meth:`open`."""
 
     def __init__(self, store: Store, config: Config | None = None) -> None:
@@ -268,30 +274,35 @@ class Workspace(ReviewMethods, InsightsMethods, RunMethods, LibraryMethods):
     # -- search ------------------------------------------------------------------------------------
 
     def search(self, dataset: str, query: Query | str | None = None, *, version: VersionRef = None,
-               cursor: str | None = None, limit: int = 50, count: bool = False,
+               cursor: str | None = None, limit: int = 50, count: bool = False, sort: str = "position",
                progress: Callable[[int], None] | None = None) -> SearchResult:
         """A page of entries matching a query (text and filters); ``count`` also counts every match.
 
+        ``sort``: ``position`` (dataset order), ``chars`` / ``-chars``, ``turns`` / ``-turns`` (shortest
+        / longest first), ``changed`` (last changed first) or ``findings`` (most finding codes first;
+        audits the version when needed); every order pages by keyset. A text search is not sorted.
         ``progress(done)`` is called while the search index catches up with imported contents.
         """
         query = Query(text=query) if isinstance(query, str) else (query or Query())
         row = self.dataset(dataset)
         number = self.store.versions.resolve(row, version)
-        scope = self._prepare_query(row, number, query, progress)
+        scope = self._prepare_query(row, number, query, progress, findings=sort == "findings")
         with self.store.read():
             return searching.search(self.store, row, number, query, scope=scope, cursor=cursor, limit=limit,
-                                    count=count)
+                                    count=count, sort=sort)
 
     def index(self, progress: Callable[[int], None] | None = None) -> int:
         """Bring the full-text index up to date (imports defer it; search calls this); contents indexed."""
         return ingest.index_pending(self.store, progress)
 
     def _prepare_query(self, row: DatasetRow, version: int, query: Query,
-                       progress: Callable[[int], None] | None = None) -> searching.FindingScope | None:
-        """Make the index current for a text query; the audit that finding filters read (None without codes)."""
+                       progress: Callable[[int], None] | None = None,
+                       findings: bool = False) -> searching.FindingScope | None:
+        """Make the index current for a text query; the audit that finding filters (and, with ``findings``,
+        the findings order) read (None without codes)."""
         if query.match_expression() is not None:
             self.index(progress)
-        if not query.codes:
+        if not query.codes and not findings:
             return None
         run = self.store.audit.run(row.id, version)
         if run is None:
@@ -303,19 +314,29 @@ class Workspace(ReviewMethods, InsightsMethods, RunMethods, LibraryMethods):
     # -- audit and fix -----------------------------------------------------------------------------
 
     def audit(self, dataset: str, *, version: VersionRef = None, config: Config | None = None,
-              progress: auditing.AuditProgress | None = None) -> AuditReport:
-        """Audit a version like files are audited; results are cached per content, so re-audits are incremental."""
+              progress: auditing.AuditProgress | None = None, tokenizer: ChatTokenizer | None = None,
+              train_on: str = "all", max_tokens: int | None = None) -> AuditReport:
+        """Audit a version like files are audited; results are cached per content, so re-audits are incremental.
+
+        With ``tokenizer`` (:func:`threadsmith.rendering.load_tokenizer`) the template checks (TM)
+        run and LN001 counts real tokens (against ``max_tokens`` when given); ``train_on`` is
+        "all" or "last", as training will use. Cached per tokenizer and template too."""
         row = self.dataset(dataset)
         number = self.store.versions.resolve(row, version)
-        return auditing.audit_version(self.store, row, number, config or self.config, progress)
+        return auditing.audit_version(self.store, row, number, config or self.config, progress,
+                                      _tokens(tokenizer, train_on, max_tokens))
 
     def fix(self, dataset: str, *, codes: Sequence[str] = (), unsafe: bool = False, config: Config | None = None,
-            message: str | None = None, progress: EditProgress | None = None) -> EditResult:
-        """Apply the checks' fixes (safe ones; ``unsafe`` too) to the latest version, as one new version."""
+            message: str | None = None, progress: EditProgress | None = None, tokenizer: ChatTokenizer | None = None,
+            train_on: str = "all", max_tokens: int | None = None) -> EditResult:
+        """Apply the checks' fixes (safe ones; ``unsafe`` too) to the latest version, as one new version.
+
+        ``tokenizer``, ``train_on`` and ``max_tokens`` as for :meth:`audit` (LN001's fixes need a
+        tokenizer; its "split" strategy turns one entry into several, provenance kept)."""
         settings = (config or self.config).overridden(select=tuple(codes))
         row = self.dataset(dataset)
         kind = auditing.detect_version_kind(self.store, row, self.store.versions.head(row.id), settings)
-        plan = auditing.plan_checks(settings, kind)
+        plan = auditing.plan_checks(settings, kind, _tokens(tokenizer, train_on, max_tokens))
         outcome = fixing.fix_dataset(self.store, row, plan, unsafe=unsafe, message=message, progress=progress)
         return _edit_result(dataset, outcome.version, fixes_applied=outcome.fixes_applied,
                             fixed_entries=outcome.fixed_entries, excluded=outcome.dropped)
@@ -339,6 +360,15 @@ class Workspace(ReviewMethods, InsightsMethods, RunMethods, LibraryMethods):
     def integrity_check(self) -> str:
         """SQLite's integrity check of the workspace file: ``ok`` or the problems found."""
         return self.store.integrity()
+
+
+def _tokens(tokenizer: ChatTokenizer | None, train_on: str, max_tokens: int | None) -> CheckContext | None:
+    """The tokenizer settings of an audit or fix (None without a tokenizer)."""
+    if tokenizer is None:
+        return None
+    if train_on not in ("all", "last"):
+        raise UserError(f"train_on must be 'all' or 'last', not {train_on!r}.")
+    return CheckContext(tokenizer=tokenizer, train_on=train_on, max_tokens=max_tokens)
 
 
 def describe_operations(operations: Sequence[Operation]) -> str:

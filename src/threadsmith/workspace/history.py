@@ -36,6 +36,8 @@ def entry_changes(store: Store, dataset: DatasetRow, a: int, b: int, *, turns: b
             old, new = loads(bodies[before]), loads(bodies[after])
             turn_changes = tuple(turn_diff(_messages(old), _messages(new)))
             notes = _envelope_notes(old, new)
+            if not turn_changes and not notes:
+                notes.append("message fields other than role and text changed (name, tool calls, weight ...)")
         if t.before and t.after and t.before.excluded != t.after.excluded:
             notes.append(f"excluded: {t.before.excluded!r} -> {t.after.excluded!r}")
         changes.append(EntryChange(entries[t.entry_id].key, kind, hashes.get(before), hashes.get(after),
@@ -63,10 +65,11 @@ def _hashes(store: Store, ids: set[int]) -> dict[int | None, str]:
 
 
 def _messages(data: dict) -> list[tuple[str, str]]:
+    """(role as spelled in the data, text) of each turn: a respelled role ("human" -> "user") is a change."""
     out = []
     for m in data["m"]:
         text = m["c"] if "c" in m else "\n".join(p[1] for p in m["p"] if p[1] is not None)
-        out.append((m["r"], text))
+        out.append((m.get("rr") or m["r"], text))
     return out
 
 

@@ -95,9 +95,11 @@ class LibraryMethods:
         with self.store.write():
             self.store.library.set_category(tag, category)
 
-    def tags(self, dataset: str, *, version: str | int | None = None) -> list[TagCount]:
-        """The tags of a version with their counts and categories, most used first."""
-        row = self.store.versions.dataset(dataset)
-        number = self.store.versions.resolve(row, version)
-        categories = self.store.library.categories()
-        return [TagCount(tag, count, categories.get(tag)) for tag, count in self.store.library.tag_counts(row.id, number)]
+    def tags(self, dataset: str, *, version: str | int | None = None, limit: int | None = None) -> list[TagCount]:
+        """The tags of a version with their counts and categories, most used first (the ``limit`` most used)."""
+        with self.store.read():
+            row = self.store.versions.dataset(dataset)
+            number = self.store.versions.resolve(row, version)
+            categories = self.store.library.categories()
+            counts = self.store.library.tag_counts(row.id, number, limit=limit)
+        return [TagCount(tag, count, categories.get(tag)) for tag, count in counts]

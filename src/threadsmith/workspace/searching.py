@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from threadsmith.errors import UserError
 from threadsmith.store import DatasetRow, Slot, Store
 from threadsmith.store.search import Filters
+from threadsmith.store.sorting import SORTS, Key
 from threadsmith.workspace.query import Query, snippet
 from threadsmith.workspace.reading import conversation_of
 from threadsmith.workspace.results import SearchHit, SearchResult
@@ -29,11 +30,20 @@ def filters_for(query: Query, scope: FindingScope | None) -> Filters:
 
 
 def search(store: Store, dataset: DatasetRow, version: int, query: Query, *, scope: FindingScope | None,
-           cursor: str | None = None, limit: int = 50, count: bool = False) -> SearchResult:
-    """One page of entries matching ``query``, with snippets."""
+           cursor: str | None = None, limit: int = 50, count: bool = False, sort: str = "position") -> SearchResult:
+    """One page of entries matching ``query``, with snippets, in ``sort`` order (:data:`SORTS`)."""
+    if sort not in SORTS:
+        raise UserError(f"Cannot sort by {sort!r}.", hint=f"Sort by one of: {', '.join(SORTS)}.")
     filters = filters_for(query, scope)
     text_mode = filters.match is not None
-    slots = list(store.search.select(dataset.id, version, filters, after=_decode(cursor, text_mode), limit=limit + 1))
+    if sort != "position":
+        keyed = store.search.sorted_page(dataset.id, version, filters, sort, after=_decode_key(cursor, sort),
+                                         limit=limit + 1)
+        slots = [slot for slot, _ in keyed]
+        last_key = keyed[limit - 1][1] if len(keyed) > limit else None
+    else:
+        slots = list(store.search.select(dataset.id, version, filters, after=_decode(cursor, text_mode),
+                                         limit=limit + 1))
     more = len(slots) > limit
     slots = slots[:limit]
     bodies = store.contents.bodies(s.content_id for s in slots)
@@ -42,7 +52,10 @@ def search(store: Store, dataset: DatasetRow, version: int, query: Query, *, sco
         text, roles = snippet(conversation_of(slot, bodies[slot.content_id]), query.text)
         hits.append(SearchHit(slot.key, slot.position, slot.excluded, text, roles))
     total = store.search.count(dataset.id, version, filters) if count else None
-    next_cursor = _encode(slots[-1], text_mode) if more and slots else None
+    if sort != "position":
+        next_cursor = f"s:{sort}:" + ":".join(repr(v) for v in last_key) if last_key is not None else None
+    else:
+        next_cursor = _encode(slots[-1], text_mode) if more and slots else None
     return SearchResult(tuple(hits), next_cursor, total)
 
 
@@ -59,6 +72,20 @@ def select(store: Store, dataset: DatasetRow, version: int, query: Query, *,
             return
         last = slots[-1]
         after = (last.content_id, last.entry_id) if text_mode else (last.position, last.entry_id)
+
+
+def _decode_key(cursor: str | None, sort: str) -> Key | None:
+    """The key in a sorted page's cursor (``s:SORT:v1:v2...``), checked against ``sort``."""
+    if cursor is None:
+        return None
+    try:
+        kind, named, *values = cursor.split(":")
+        if kind != "s" or named != sort or not 2 <= len(values) <= 3:
+            raise ValueError
+        return tuple(int(v) if v.lstrip("-").isdigit() else float(v) for v in values)
+    except ValueError:
+        raise UserError(f"{cursor!r} is not a cursor of this search sorted by {sort}.",
+                        hint="Pass the next_cursor of the previous page of the same search and sort.") from None
 
 
 def _encode(slot: Slot, text_mode: bool) -> str:

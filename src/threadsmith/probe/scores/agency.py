@@ -30,7 +30,10 @@ _DETECTORS = (SpeaksForUser(context=_ROLEPLAY), TurnLeakage(context=_ROLEPLAY), 
 
 _EXTRA_VERBS = frozenset("""count counts counted pay pays paid thank thanks thanked agree agrees buy buys bought
 sell sells sold accept accepts refuse refuses refused drop drops dropped hear hears heard see sees saw notice
-notices noticed sense senses sensed""".split())
+notices noticed sense senses sensed cling clings clung lose loses lost slip slips slipped stumble stumbles stumbled
+fall falls fell trip trips tripped run runs ran flee flees fled rise rises rose obey obeys obeyed give gives gave
+let lets allow allows allowed surrender surrenders surrendered collapse collapses collapsed faint faints fainted
+cry cries cried weep weeps wept sob sobs sobbed""".split())
 _MODALS = frozenset("could might can may should would will must cannot can't couldn't won't wouldn't".split())
 _LEADS = frozenset("if when whenever while as before after until unless once because since though although that "
                    "so perhaps maybe".split())
@@ -51,35 +54,91 @@ def _narration(reply: str) -> tuple[str, str]:
     return " . ".join(span.strip("*") for span in spans), _SPANS.sub(" . ", reply)
 
 
-def _sentences(text: str, strict: bool) -> list[tuple[str, bool]]:
-    """Clauses to read, each with whether it must hold no first person (unmarked text)."""
-    if not strict:
-        return [(clause, False) for clause in _CLAUSES.split(text)]
+_HYPOTHETICAL = frozenset("imagine suppose picture pretend".split())
+#: How a clause is read: narration (any verb after "you"); unmarked text beside *spans* (speech or
+#: narration: every clause and lead-in, known verbs after "you"); unmarked prose with no spans at all
+#: (almost always speech: the sentence must open with the user, known verbs only).
+NARRATION, BESIDE_SPANS, PROSE = 0, 1, 2
+
+
+def _sentences(text: str, mode: int, char_words: frozenset[str] = frozenset()) -> list[tuple[str, int]]:
+    """Clauses to read, each with how to read it; unmarked sentences holding a first person or
+    a hypothetical ("Imagine you ...") are speech and left out, and beside *spans* a sentence that
+    names the character ("You grab Anselm's sleeve") is narration: the character would say "my"."""
+    if mode == NARRATION:
+        return [(clause, mode) for clause in _CLAUSES.split(text)]
     out = []
     for sentence in re.split(r"(?<=[.!?])\s+|\n+", text):
         words = {w.lower().replace("’", "'") for w in _WORD.findall(sentence)}
-        if not words & _FIRST_PERSON:
-            out += [(clause, True) for clause in _CLAUSES.split(sentence)[:1]]  # the sentence must open with it
+        if not words & _FIRST_PERSON and not words & _HYPOTHETICAL:
+            clauses = _CLAUSES.split(sentence)
+            named = mode == BESIDE_SPANS and bool({w.split("'")[0] for w in words} & char_words)
+            out += [(clause, NARRATION if named else mode)
+                    for clause in (clauses if mode == BESIDE_SPANS else clauses[:1])]
     return out
 
 
-def narrated_user(reply: str, user_name: str) -> str | None:
+#: Words after a clause-opening "you" that are not its verb: skipped ("you both ...") or ending the
+#: search ("you too", "you there").
+_YOU_SKIP = frozenset("both all two yourself alone".split())
+_NOT_VERBS = frozenset("""too there here again and or who that which whom of with to in at on for from by into
+onto as than instead included though then""".split())
+_ADVERBS = frozenset("""slowly then suddenly finally quickly still just also never always barely only almost
+quietly carefully gently softly silently""".split())
+
+
+def _verb_after_subject(words: list[str], name_subject: bool, open_class: bool) -> bool:
+    """A verb right after the subject (skipping adverbs): one of the known action verbs, or, in
+    narration (``open_class``), any word after "you" that is no function word, and after the user's
+    name any word shaped like a third-person verb ("loses", "winced")."""
+    rest = [w for w in words if w not in _ADVERBS and not w.endswith("ly")][:3]
+    if rest and rest[0] in _YOU_SKIP and not name_subject:
+        rest = rest[1:]
+    if not rest or rest[0] in _MODALS:
+        return False
+    if rest[0] in VERBS or rest[0] in _EXTRA_VERBS:
+        return True
+    if rest[1:2] == ["and"] and len(rest) > 2 and rest[0] not in _NOT_VERBS and (rest[2] in VERBS
+                                                                             or rest[2] in _EXTRA_VERBS):
+        return True  # "you yelp and grab ...": two coordinated actions
+    if not open_class or rest[0] in _NOT_VERBS or "'" in rest[0]:
+        return False
+    if name_subject:
+        return rest[0].endswith(("s", "ed")) and not rest[0].endswith(("ss", "us", "is"))
+    return True
+
+
+def _openings(clause: str) -> list[list[str]]:
+    """The clause's words, and the words after a short lead-in phrase and its comma ("Startled, ...",
+    "After a long pause, ...")."""
+    out = [[w.lower().replace("’", "'") for w in _WORD.findall(clause)]]
+    head, comma, rest = clause.partition(",")
+    if comma and len(_WORD.findall(head)) <= 4 and not {w.lower() for w in _WORD.findall(head)} & _LEADS_IF:
+        out.append([w.lower().replace("’", "'") for w in _WORD.findall(rest)])
+    return out
+
+
+_LEADS_IF = frozenset("if unless when whenever once until".split())
+
+
+def narrated_user(reply: str, user_name: str, char_name: str = "") -> str | None:
     """The first narration clause whose subject is the user ("you", "your body", or the persona
-    name) followed by a verb within two words, or None."""
+    name) followed by a verb, or None."""
     user = user_name.lower()
     narration, unmarked = _narration(reply)
-    for clause, _ in _sentences(narration, False) + _sentences(unmarked, True):
-        words = [w.lower().replace("’", "'") for w in _WORD.findall(clause)]
-        if not words or clause.rstrip().endswith("?"):
+    prose = PROSE if not _SPANS.search(reply) else BESIDE_SPANS
+    char_words = frozenset(part.lower() for part in char_name.split() if len(part) > 2)
+    for clause, mode in _sentences(narration, NARRATION) + _sentences(unmarked, prose, char_words):
+        if clause.rstrip().endswith("?"):
             continue
-        head = words[1:] if words[0] in ("slowly", "then", "suddenly", "finally", "quickly") else words
-        if not head or head[0] not in ("you", user) or words[0] in _LEADS:
-            continue
-        after = head[1:3]
-        if after and after[0] in _MODALS:
-            continue
-        if any(w in VERBS or w in _EXTRA_VERBS for w in after):
-            return clause.strip()
+        strict = mode != NARRATION
+        for words in _openings(clause) if mode != PROSE else _openings(clause)[:1]:
+            if not words or words[0] in _LEADS:
+                continue
+            head = words[1:] if words[0] in _ADVERBS else words
+            named = bool(head) and head[0] == user
+            if head and head[0] in ("you", user) and _verb_after_subject(head[1:], named, named or not strict):
+                return clause.strip()
     return None
 
 
@@ -91,5 +150,5 @@ def user_agency(reply: str, context: ReplyContext) -> Outcome:
         found = [h.message for h in detector.check(conversation) if h.message_index == last]
         if found:
             return outcome_of([f"{detector.code}: {found[0]}"])
-    clause = narrated_user(reply, context.user_name)
+    clause = narrated_user(reply, context.user_name, context.char_name)
     return outcome_of([f"narrates the user: '{clause[:60]}'"] if clause else [])
