@@ -16,13 +16,13 @@ from threadsmith.probe.validation import validate_file
 CTX = ReplyContext(history=(ChatMessage("user", "*I raise my shield.*"),), char_name="Mira", user_name="Alex")
 LABELLED = sorted(Path(__file__).with_name("labelled").glob("*.yaml"))
 #: Precision and recall floors per labelled set (bench/probe_scorers.py prints the figures); the
-#: held-out sets (not used for tuning) get regression floors just under their measured figures.
-#: The assistant-talk and agency held-out sets are the sixth round (fresh phrasing the surface rules
-#: mostly miss: see bench/RESULTS.md); earlier rounds, read while tuning, are dev sets now.
-HOLDOUT_FLOORS = {"role.no_assistant_speak": (0.9, 0.1), "agency.no_user_narration": (0.9, 0.5),
+#: held-out sets (not used for tuning) get regression floors under their measured figures. The
+#: assistant-talk and agency held-out sets are the seventh round, measured once after the cue-class
+#: rewrite (role 1.00/1.00, agency 1.00/0.70: see bench/RESULTS.md); earlier rounds are dev sets now.
+HOLDOUT_FLOORS = {"role.no_assistant_speak": (0.9, 0.8), "agency.no_user_narration": (0.9, 0.6),
                   "format.contract": (0.9, 0.9), "slop.rate": (0.9, 0.8)}
-#: Dev sets that were fresh held-out rounds and are only partly learned: floors under their figures.
-SET_FLOORS = {"agency_6": (0.9, 0.7), "role_assistant_speak_6": (0.9, 0.4)}
+#: Dev sets that were fresh held-out rounds: floors under their figures.
+SET_FLOORS = {"agency_5": (0.9, 0.8), "agency_7": (0.9, 0.8), "role_assistant_speak_7": (0.9, 0.9)}
 FLOORS = {"role.no_assistant_speak": (0.85, 0.85), "role.identity": (0.85, 0.85),
           "agency.no_user_narration": (0.85, 0.8), "format.contract": (0.85, 0.85), "slop.rate": (0.85, 0.85),
           "emotion.drift": (0.7, 0.9), "length.in_band": (0.9, 0.9), "correction.follows": (0.75, 0.9)}
@@ -60,6 +60,30 @@ def test_assistant_speak_reads_narration_for_service_and_meta_talk() -> None:
                   "OOC - sorry, I misread that.", "Here's Mira's reply, in a gruff tone: \"Sit.\""):
         assert not role.assistant_speak(reply, CTX).passed, reply
     assert role.assistant_speak("*Mira tells the story of the wreck, slowly.*", CTX).passed
+
+
+def test_character_break_cue_classes() -> None:
+    from threadsmith.probe.scores.character_breaks import cues, narration, verdict
+
+    def kinds(reply: str) -> set[tuple[str, bool]]:
+        return {(c.kind, c.strong) for c in cues(reply, "Mira Holt", "Alex")}
+
+    assert narration('*She says "the story" twice.* "Let me know." (Aside.)').split() == [".", ".", "(Aside.)"]
+    assert ("artifact", True) in kinds("Back to our little story: Mira nods.")
+    assert ("artifact", True) in kinds("I can add more in my next reply.")
+    assert ("service", True) in kinds("I'm happy to continue from here.")
+    assert ("collaborator", True) in kinds("Great twist with the map! Mira frowns.")
+    assert ("disclaimer", True) in kinds("Mira answers, though this is purely hypothetical.")
+    assert ("outside", True) in kinds("Here's what the keeper says next: nothing.")
+    assert ("outside", True) in kinds("I've made Mira a little softer.")
+    # Weak cues need company: one is not enough, two of any classes are.
+    assert verdict(cues("Feel free to sit by the fire.", "Mira", "Alex")) is None
+    assert verdict(cues("Feel free to suggest things; Mira might soften.", "Mira", "Alex"))
+    # The same words in the character's quoted speech or *actions* are the character's.
+    for reply in ('"Let me know if the story changes, Alex. I\'m happy to continue the watch."',
+                  '*Mira tells the story of the wreck.* "Thanks for the help, I suppose."'):
+        assert verdict(cues(reply, "Mira", "Alex")) is None, reply
+    assert role.assistant_speak("I can't help but notice the fog rolling in.", CTX).passed
 
 
 def test_identity_and_persona_margin() -> None:
@@ -160,6 +184,9 @@ def test_agency_narration_rule_generalizes() -> None:
     assert narrated("*A crash.* You yelp and grab Mira's arm.", "Alex", "Mira")  # names the character: narration
     assert narrated("*Mira points.* You cling to the rope.", "Alex")
     assert narrated("*The door opens.* \"Come in.\" You hesitate at the threshold.", "Alex")
+    assert narrated("*Thunder rolls.* Shivering, you pull the blanket tighter.", "Alex")  # a narrative lead-in
+    assert narrated("*The boat lurches.* You're flung against the rail.", "Alex")  # the user as patient
+    assert not narrated("*She shrugs.* Honestly, you worry too much.", "Alex")  # a spoken lead-in
     assert not narrated("*Mira grins.* You look half-drowned, I'd say.", "Alex")  # unmarked with "I": speech
     assert not narrated("Imagine you drop an apple, and then you let go.", "Alex")  # a hypothetical
     assert not narrated("*Mira glances at Alex's boots.* \"Off with those.\"", "Alex")  # possessive, not subject

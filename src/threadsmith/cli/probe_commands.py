@@ -70,9 +70,13 @@ def compile_command(suite: str, output: str) -> None:
 @click.option("--no-cache", is_flag=True, help="Generate again even when replies are cached.")
 @click.option("--api-key-env", default="OPENAI_API_KEY", show_default=True,
               help="Environment variable holding the endpoint's API key, if any.")
+@click.option("--judge", help="Optional judge: an OpenAI-compatible endpoint (http(s)://host/v1) asked a fixed "
+              "yes/no rubric per role and agency reply; its score is shown beside the automatic one.")
+@click.option("--judge-model", help="With --judge: the model name to ask for.")
 def run_command(suite: str, model: str | None, run_name: str | None, workspace: str, adapter: str | None,
                 baseline: bool, variant: str | None, output: str | None, record: bool | None, dataset: str | None,
-                version: str | None, no_cache: bool, api_key_env: str) -> None:
+                version: str | None, no_cache: bool, api_key_env: str, judge: str | None,
+                judge_model: str | None) -> None:
     """Run a probe suite on a model (or a training run) and score every behavior."""
     from threadsmith.probe.facade import run_probe
 
@@ -83,11 +87,16 @@ def run_command(suite: str, model: str | None, run_name: str | None, workspace: 
     err = console(stderr=True)
     run = run_probe(suite, model, adapter=adapter, baseline=baseline, variant=label, output=output,
                     cache=not no_cache, api_key=os.environ.get(api_key_env), run_name=run_name, workspace=workspace,
-                    record=record, dataset=dataset, version=version,
+                    record=record, dataset=dataset, version=version, judge=judge, judge_model=judge_model,
                     progress=lambda probe: err.print(f"[dim]probe {escape(probe.id)}[/]"))
     out = console()
+    judged = run.metadata.get("judge", {}).get("scores", {})
     for behavior, score in run.behavior_scores().items():
-        out.print(f"{behavior:12} {'-' if score is None else f'{score:.2f}'}")
+        verdict = judged.get(behavior, "")
+        aside = f"   judge {'-' if verdict is None else f'{verdict:.2f}'}" if behavior in judged else ""
+        out.print(f"{behavior:12} {'-' if score is None else f'{score:.2f}'}{aside}")
+    if run.metadata.get("judge", {}).get("unreadable"):
+        err.print(f"[yellow]judge:[/] {run.metadata['judge']['unreadable']} answers could not be read as yes/no")
     if run_name:
         output = output or f"{run.metadata['output']}/probes/{run.suite}.{label}.json"
     if output:

@@ -61,12 +61,14 @@ def run_probe(suite_path: str, model: str | None, *, adapter: str | None = None,
               variant: str | None = None, output: str | Path | None = None, cache: bool = True,
               api_key: str | None = None, progress: Callable[[Probe], None] | None = None,
               run_name: str | None = None, workspace: str | None = None, record: bool = False,
-              dataset: str | None = None, version: str | None = None) -> RunResult:
+              dataset: str | None = None, version: str | None = None, judge: str | None = None,
+              judge_model: str | None = None) -> RunResult:
     """Run a suite against a model, or a training run of the workspace (``run_name``: its base model
     and adapter; the results are linked to the run and its dataset version, and saved in its folder
     unless ``output`` says otherwise). Saves the results when there is an ``output``. ``record``
     stores them in the workspace (``dataset``/``version`` link a base model's run to a dataset
-    version); the stored run's name is then ``metadata["probe_run"]``."""
+    version); the stored run's name is then ``metadata["probe_run"]``. ``judge`` (an OpenAI-compatible
+    endpoint URL) adds a judge model's verdicts on role and agency as ``metadata["judge"]``."""
     from threadsmith.probe.backend import open_backend
     from threadsmith.probe.local_backend import cache_dir
     from threadsmith.probe.runner import ReplyCache, run_suite
@@ -79,10 +81,15 @@ def run_probe(suite_path: str, model: str | None, *, adapter: str | None = None,
         raise UserError("no model to probe", hint="Pass --model, or --run NAME for a training run.")
     if record and dataset and workspace:  # a bad dataset name fails before any generation
         _check_dataset(workspace, dataset, version)
+    if judge and not judge.startswith(("http://", "https://")):
+        raise UserError(f"--judge {judge}: not an http(s) URL", hint="Pass an OpenAI-compatible endpoint, "
+                        "e.g. --judge http://localhost:8080/v1 --judge-model NAME.")
     backend = open_backend(model, adapter, api_key=api_key)
     label = variant or ("prompted" if baseline else "tuned" if adapter or run_name else "base")
     run = run_suite(suite, backend, variant=label, system_prompt_baseline=baseline,
                     cache=ReplyCache(cache_dir() / "probe" if cache else None), progress=progress)
+    if judge:
+        run = replace(run, metadata={**run.metadata, "judge": _judge(run, suite, judge, judge_model, api_key, cache)})
     if link:
         run = replace(run, metadata={**run.metadata, **link})
         output = output or Path(str(link["output"])) / "probes" / f"{suite.name}.{label}.json"
@@ -93,6 +100,19 @@ def run_probe(suite_path: str, model: str | None, *, adapter: str | None = None,
     if output is not None:
         save_run(run, output)
     return run
+
+
+def _judge(run: RunResult, suite: Suite, url: str, model: str | None, api_key: str | None,
+           cache: bool) -> dict[str, object]:
+    from threadsmith.probe.http_backend import HttpBackend
+    from threadsmith.probe.judge import Judge, judge_run
+    from threadsmith.probe.local_backend import cache_dir
+
+    backend = HttpBackend(url, model, api_key=api_key)
+    try:
+        return judge_run(run, suite, Judge(backend, cache_dir() / "probe" / "judge" if cache else None))
+    finally:
+        backend.close()
 
 
 def _check_dataset(workspace: str, dataset: str, version: str | None) -> None:

@@ -119,6 +119,17 @@ def _openings(clause: str) -> list[list[str]]:
 
 
 _LEADS_IF = frozenset("if unless when whenever once until".split())
+_PREPOSITIONS = frozenset("""in at on with without under behind after before through from during inside outside
+beneath across against among amid over""".split())
+
+
+def _narrative_lead_in(clause: str) -> bool:
+    """A lead-in the way narration opens a sentence: a participle ("Coughing, ...", "Heart pounding,
+    ...", "Startled, ...") or a prepositional phrase of three words or more ("In the dark, ..."), not
+    a spoken one ("Honestly, ...", "Well, ...", "After all, ...")."""
+    head = [w.lower() for w in _WORD.findall(clause.partition(",")[0])]
+    return any(w.endswith(("ing", "ed")) and len(w) > 4 for w in head) or (
+        len(head) >= 3 and head[0] in _PREPOSITIONS)
 
 
 def narrated_user(reply: str, user_name: str, char_name: str = "") -> str | None:
@@ -131,15 +142,26 @@ def narrated_user(reply: str, user_name: str, char_name: str = "") -> str | None
     for clause, mode in _sentences(narration, NARRATION) + _sentences(unmarked, prose, char_words):
         if clause.rstrip().endswith("?"):
             continue
-        strict = mode != NARRATION
-        for words in _openings(clause) if mode != PROSE else _openings(clause)[:1]:
+        for lead_in, words in enumerate(_openings(clause) if mode != PROSE else _openings(clause)[:1]):
             if not words or words[0] in _LEADS:
                 continue
             head = words[1:] if words[0] in _ADVERBS else words
             named = bool(head) and head[0] == user
-            if head and head[0] in ("you", user) and _verb_after_subject(head[1:], named, named or not strict):
+            # A lead-in phrase before "you" ("Coughing, you ...", "In the dark, you ...") is how
+            # narration opens a sentence, not how a character talks: any verb after it counts.
+            open_class = named or mode == NARRATION or (mode == BESIDE_SPANS and lead_in == 1
+                                                        and _narrative_lead_in(clause))
+            if head and ((head[0] in ("you", user) and _verb_after_subject(head[1:], named, open_class))
+                         or (mode != PROSE and _PASSIVE.match(" ".join(head)))):
                 return clause.strip()
     return None
+
+
+#: "You're thrown off your feet", "you are pulled into the water": the user as the patient of a
+#: narrated event (a participle and a preposition of motion).
+_PASSIVE = re.compile(r"you(?:'re| are| were) (?:\w+ed|thrown|knocked|swept|caught|torn|blown|flung|shaken|taken"
+                      r"|driven|drawn|struck|hit|cast|sent)(?: \w+)? (?:off|into|onto|against|across|backwards?"
+                      r"|forwards?|down|up|over|from|out|to)\b")
 
 
 def user_agency(reply: str, context: ReplyContext) -> Outcome:

@@ -4,6 +4,9 @@
   look for it in training data (SN001 AI disclaimers, SN002 refusals, FL001 sign-offs, FL002
   throat-clearing openers) plus a few out-of-character patterns of our own ("how can I assist
   you", "(OOC: ...)", "this is a fictional ...").
+  Then the cue classes of :mod:`~threadsmith.probe.scores.character_breaks`: the reply's narration
+  read for talk about the fiction as an artifact, service offers, collaborator address,
+  disclaimers, and the character presented from outside (one strong cue or two weak ones).
 * :func:`identity`: the reply claims another name or identity than the character's.
 * :func:`persona_margin`: word overlap with the character's card and examples, minus the best
   overlap with other characters' cards (a contrastive persona-consistency signal; weak per
@@ -22,6 +25,7 @@ from threadsmith.checks.filler_openers import ThroatClearingOpener
 from threadsmith.checks.profile import CheckContext
 from threadsmith.checks.synthetic_noise import AiDisclaimer, Refusal
 from threadsmith.checks.text import COMMON_WORDS, words
+from threadsmith.probe.scores.character_breaks import cues, verdict
 from threadsmith.probe.scores.outcome import Outcome, ReplyContext, outcome_of
 
 _ROLEPLAY = CheckContext(kind="roleplay")
@@ -44,7 +48,7 @@ _OOC = re.compile(
 _SERVICE = (
     r"|\bhow (?:can|may) i (?:assist you|help you today)\b|\bis there anything else\b"
     r"|\bi(?:'m| am) here to (?:help|assist)\b|\bi apologi[sz]e for (?:any|the) confusion\b"
-    r"|\bi (?:can(?:no|')t|am (?:not )?able to|won't) (?:help|assist|continue|engage|roleplay|role-play)\b"
+    r"|\bi (?:can(?:no|')t|am (?:not )?able to|won't) (?:help|assist|continue|engage|roleplay|role-play)\b(?! but)"
     r"|\bwould you like me to (?:continue|go on|keep going|write)\b|\bi hope you (?:enjoyed|liked) (?:this|the)\b"
     r"|\bi(?:'m| am)? (?:sorry,? )?(?:but )?i? ?can(?:no|')t help with\b")
 _OOC_OPEN = re.compile(r"^\s*[(\[]\s*ooc\b", re.IGNORECASE)
@@ -135,13 +139,20 @@ def assistant_speak(reply: str, context: ReplyContext) -> Outcome:
         meta = _meta_talk(narration, asked_ooc, context.char_name)
         hits += [meta] if meta else []
     if not hits:
+        broken = verdict(cues(reply, context.char_name, context.user_name))
+        hits += [broken] if broken else []
+    if not hits:
         conversation = context.conversation(narration)
         for check in _DATASET_CHECKS:
             found = [h.message for h in check.check(conversation) if h.message_index == len(conversation.messages) - 1]
             if found:
                 hits.append(f"{check.code}: {found[0]}")
                 break
-    return outcome_of([f"assistant talk: '{h}'" if not h.startswith(("SN", "FL", "an ")) else h for h in hits])
+    return outcome_of([h if h.startswith(_DESCRIBED) else f"assistant talk: '{h}'" for h in hits])
+
+
+#: Hits that already say what they are (dataset check codes, asides, cue classes).
+_DESCRIBED = ("SN", "FL", "an ", "artifact", "service", "collaborator", "disclaimer", "outside")
 
 
 _NAME_CLAIM = re.compile(r"\b(?i:my name is|my name's|i am called|i'm called|call me|i am|i'm)\s+([A-Z][\w'-]{2,})")
