@@ -49,6 +49,8 @@ def test_runs_are_recorded_listed_and_compared(workspace):
         assert comparison.figures["final_loss"] == (1.5, 1.25)
         with pytest.raises(NotFound):
             ws.run("run-9")
+        with pytest.raises(NotFound):  # a digit that int() refuses is a name, not an id
+            ws.run("\u00b9")
 
 
 def test_failed_run_keeps_its_error(workspace):

@@ -76,7 +76,7 @@ class Runs:
 
     def find(self, name: str) -> RunRow:
         """One run by name (``run-3``) or id (``3``)."""
-        if name.isdigit():
+        if name.isascii() and name.isdigit():  # '¹'.isdigit() is True but int('¹') fails
             return self.get(int(name))
         raw = self.conn.execute(f"SELECT {_COLUMNS} FROM training_runs WHERE name = ?", (name,)).fetchone()
         if raw is None:
