@@ -46,8 +46,8 @@ def cli_markdown() -> str:
     lines = [HEADER + "# Command-line reference\n"]
     with click.Context(cli, info_name="threadsmith", terminal_width=100, **cli.context_settings) as ctx:
         lines += ["```text", cli.get_help(ctx), "```"]
-        for name in sorted(cli.commands):
-            command = cli.commands[name]
+        for name in cli.list_commands(ctx):
+            command = cli.get_command(ctx, name)
             with click.Context(command, info_name=name, parent=ctx, terminal_width=100) as sub:
                 lines += ["", f"## threadsmith {name}", "", "```text", command.get_help(sub), "```"]
     return "\n".join(lines) + "\n"

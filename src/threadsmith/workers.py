@@ -67,7 +67,10 @@ def check_items(items: Sequence[Conversation | RecordProblem], runner: Runner, w
                 encode: bool) -> list[LineResult]:
     """Check (and fix) read items, their dataset summaries settled together (see
     :meth:`Runner.settle`); ``encode`` turns the records to write into bytes."""
+    runner.prepare([item for item in items if not isinstance(item, RecordProblem)])
     results = [None if isinstance(item, RecordProblem) else runner.process(item, settle=False) for item in items]
+    if runner.fix and any(r is not None and r.parts for r in results):  # a fix split entries: check each part
+        items, results = _with_parts(items, results, runner)
     runner.settle([r.summaries for r in results if r is not None and r.conversation is not None])
     out = []
     for item, result in zip(items, results):
@@ -85,6 +88,20 @@ def check_items(items: Sequence[Conversation | RecordProblem], runner: Runner, w
         out.append(LineResult(None, False, tuple(result.findings), tuple(result.summaries),
                               (source.index, conversation.id, source.line), result.fixes_applied, False, record))
     return out
+
+
+def _with_parts(items: Sequence[Conversation | RecordProblem], results: list[Any],
+                runner: Runner) -> tuple[list[Conversation | RecordProblem], list[Any]]:
+    """Items and results with the parts of split entries after their entry (same source)."""
+    out_items: list[Conversation | RecordProblem] = []
+    out_results: list[Any] = []
+    for item, result in zip(items, results):
+        out_items.append(item)
+        out_results.append(result)
+        for part in result.parts if result is not None else ():
+            out_items.append(part)
+            out_results.append(runner.process(part, settle=False))
+    return out_items, out_results
 
 
 _runner: Runner | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from threadsmith.checks import Runner, build_checks
 from threadsmith.checks.length import TokenBudget, split_windows, truncate_at_turn
 from threadsmith.checks.profile import CheckContext
 from threadsmith.model import Conversation, Message
@@ -58,3 +59,34 @@ def test_split_windows_keep_the_system_prompt_and_fit() -> None:
     assert [m.text for w in windows for m in w.messages[1:]] == [m.text for m in LONG.messages[1:]]
     assert all(TOK.count([w])[0].total <= budget + 2 for w in windows)
     assert split_windows(LONG, TOK, 10_000) == [LONG]
+
+
+def test_split_fix_gives_windows_that_fit_and_is_idempotent() -> None:
+    per = TOK.count([LONG])[0].per_message
+    budget = per[0] + max(per[1] + per[2], per[3] + per[4], per[5] + per[6]) + 2
+    check = TokenBudget({"fix_strategy": "split"}, CheckContext(tokenizer=TOK, max_tokens=budget))
+    windows = check.fix(LONG)
+    assert isinstance(windows, tuple) and len(windows) == 3
+    for window in windows:
+        assert window.messages[0].text == "Be brief." and not check.check(window) and check.fix(window) == window
+
+
+def test_split_fix_leaves_out_an_exchange_too_long_alone() -> None:
+    per = TOK.count([LONG])[0].per_message
+    budget = TOK.count([LONG.with_messages(LONG.messages[:3])])[0].total  # only "Hi" / "Hello." fits
+    check = TokenBudget({"fix_strategy": "split"}, CheckContext(tokenizer=TOK, max_tokens=budget))
+    kept = check.fix(LONG)
+    assert isinstance(kept, Conversation) and [m.text for m in kept.messages] == ["Be brief.", "Hi", "Hello."]
+    tight = TokenBudget({"fix_strategy": "split"}, CheckContext(tokenizer=TOK, max_tokens=per[0] + 2))
+    assert tight.fix(LONG) is None
+
+
+def test_the_runner_returns_a_split_entry_as_parts() -> None:
+    per = TOK.count([LONG])[0].per_message
+    budget = per[0] + max(per[1] + per[2], per[3] + per[4], per[5] + per[6]) + 2
+    context = CheckContext(tokenizer=TOK, max_tokens=budget)
+    checks = build_checks(["LN001"], options={"LN001": {"fix_strategy": "split"}}, context=context)
+    result = Runner(checks, fix=True, unsafe_fixes=True).process(LONG)
+    assert result.fixes_applied == 1 and not result.findings
+    assert [c.id for c in (result.conversation, *result.parts)] == ["c#w0", "c#w1", "c#w2"]
+    assert Runner(checks, fix=True, unsafe_fixes=False).process(LONG).parts == ()

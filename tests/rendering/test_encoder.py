@@ -91,3 +91,11 @@ def test_a_trained_tokenizer_without_a_regex_takes_the_tokenizer_path() -> None:
 def test_word_cache_matches_smollm2_gpt2_style_tokenizer(smollm2) -> None:
     assert isinstance(smollm2.encoder.words, WordCache)  # GPT-2 byte-level regex
     _same(smollm2, TRICKY + ["<|im_start|>assistant\n spaced reply <|im_end|>\n", "a  b   c    d"])
+
+
+def test_is_plain_agrees_with_the_plain_pattern() -> None:
+    from threadsmith.rendering.encoder import _PLAIN, is_plain
+
+    samples = [chr(c) for c in range(0x300)] + ["", "Hello, world!\n\tok\r\n", "café", "a\x7fb", "x\x0by", "\u2028"]
+    samples += [f"plain text {chr(c)} then more" for c in range(0x100)]
+    assert [is_plain(s) for s in samples] == [not _PLAIN.search(s) for s in samples]

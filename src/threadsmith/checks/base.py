@@ -94,8 +94,13 @@ class ConversationCheck(Check):
         """Every problem of this kind in the conversation."""
         raise NotImplementedError
 
-    def fix(self, conversation: Conversation) -> Conversation | None:
-        """The conversation with every problem of this kind fixed (None drops it)."""
+    def prepare(self, conversations: Sequence[Conversation]) -> None:
+        """Optional: get ready to check a batch of conversations together (one batch render for
+        the template checks); :meth:`check` must give the same hits with or without it."""
+
+    def fix(self, conversation: Conversation) -> Conversation | tuple[Conversation, ...] | None:
+        """The conversation with every problem of this kind fixed (None drops it; a tuple of
+        conversations splits it into several entries, in order)."""
         raise NotImplementedError
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -232,9 +232,11 @@ class TokenBudget(ConversationCheck):
     Fix:
         Unsafe, and only with a tokenizer: ``fix_strategy`` "truncate" (default) keeps the
         longest run of whole turns that ends with an assistant reply and fits (the entry is
-        dropped when no reply fits), "drop" leaves the entry out. Splitting into windows that keep the system
-        prompt is :func:`threadsmith.checks.length.split_windows` (the export uses it). Without
-        a tokenizer there is no automatic fix: split, trim, or raise the budget.
+        dropped when no reply fits), "drop" leaves the entry out, "split" cuts the entry into
+        windows of whole exchanges that each fit and each keep the system prompt (a window still
+        over the budget, one exchange too long on its own, is left out; see
+        :func:`threadsmith.checks.length.split_windows`). Without a tokenizer there is no
+        automatic fix: split, trim, or raise the budget.
     """
 
     code = "LN001"
@@ -242,7 +244,7 @@ class TokenBudget(ConversationCheck):
     family = Family.LENGTH
     severity = Severity.WARNING
     fix_safety = FixSafety.UNSAFE
-    fix_description = "truncate at a turn boundary or drop (fix_strategy; needs a tokenizer)"
+    fix_description = "truncate at a turn boundary, split into windows or drop (fix_strategy; needs a tokenizer)"
     defaults = {"budget": 4096, "estimator": "fast", "message_overhead": 4, "fix_strategy": "truncate"}
 
     def __init__(self, options: Mapping[str, Any] | None = None, context: CheckContext | None = None) -> None:
@@ -254,8 +256,9 @@ class TokenBudget(ConversationCheck):
         if self._tokenizer is not None and self.context.max_tokens:
             self._budget = int(self.context.max_tokens)
         self._strategy = str(self.options["fix_strategy"])
-        if self._strategy not in ("truncate", "drop", "none"):
-            raise UserError(f"LN001 fix_strategy must be truncate, drop or none, not {self._strategy!r}.")
+        if self._strategy not in FIX_STRATEGIES:
+            raise UserError(f"LN001 fix_strategy must be {', '.join(FIX_STRATEGIES[:-1])} or none, "
+                            f"not {self._strategy!r}.")
 
     def check(self, conversation: Conversation) -> list[Hit]:
         if self._tokenizer is not None:
@@ -280,8 +283,16 @@ class TokenBudget(ConversationCheck):
                           f"the longest is message {longest} ({messages[longest].role}, {sizes[longest]:,} tokens)",
                     fixable=False)]
 
+    def prepare(self, conversations: Sequence[Conversation]) -> None:
+        if self._tokenizer is not None:
+            from threadsmith.checks.template import prepare_renderings
+
+            prepare_renderings(self._tokenizer, conversations, self.context.train_on)
+
     def _counted(self, conversation: Conversation) -> list[Hit]:
-        counts = self._tokenizer.count([conversation])[0]
+        from threadsmith.checks.template import token_counts
+
+        counts = token_counts(self._tokenizer, conversation, self.context.train_on)
         if counts.total <= self._budget or not counts.per_message:
             return []
         sizes = counts.per_message
@@ -291,14 +302,20 @@ class TokenBudget(ConversationCheck):
                           f"the longest is message {longest} ({conversation.messages[longest].role}, "
                           f"{sizes[longest]:,} tokens)", fixable=self._strategy != "none")]
 
-    def fix(self, conversation: Conversation) -> Conversation | None:
+    def fix(self, conversation: Conversation) -> Conversation | tuple[Conversation, ...] | None:
         if self._tokenizer is None or self._strategy == "none":
             return conversation
         if self._tokenizer.count([conversation])[0].total <= self._budget:
             return conversation
         if self._strategy == "drop":
             return None
+        if self._strategy == "split":
+            return fitting_windows(conversation, self._tokenizer, self._budget)
         return truncate_at_turn(conversation, self._tokenizer, self._budget)
+
+
+#: LN001's ``fix_strategy`` values.
+FIX_STRATEGIES = ("truncate", "split", "drop", "none")
 
 
 def truncate_at_turn(conversation: Conversation, tokenizer: ChatTokenizer, budget: int) -> Conversation | None:
@@ -352,6 +369,19 @@ def split_windows(conversation: Conversation, tokenizer: ChatTokenizer, budget: 
         out.append(replace(conversation.with_messages(messages[:head] + body), id=f"{conversation.id}#w{k}",
                            id_assigned=True))
     return out
+
+
+def fitting_windows(conversation: Conversation, tokenizer: ChatTokenizer,
+                    budget: int) -> Conversation | tuple[Conversation, ...] | None:
+    """LN001's "split" fix: the :func:`split_windows` that fit ``budget`` (a window of one
+    exchange too long on its own is left out); one conversation when one window is left, None
+    when none is."""
+    windows = split_windows(conversation, tokenizer, budget)
+    totals = tokenizer.count(windows)
+    kept = tuple(w for w, counts in zip(windows, totals) if counts.total <= budget)
+    if len(kept) > 1:
+        return kept
+    return kept[0] if kept else None
 
 
 _RATIO_OFFSET = 48  # bin of ratio 1:1 in the ratio histogram

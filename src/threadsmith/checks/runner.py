@@ -72,6 +72,9 @@ class EntryResult:
     summaries: list[Any]
     fixes_applied: int = 0
     dropped: bool = False
+    #: More entries a fix split this one into, in order after ``conversation`` (not checked yet:
+    #: process each, e.g. LN001's "split" fix gives windows of an over-long conversation).
+    parts: tuple[Conversation, ...] = ()
 
 
 @dataclass(slots=True)
@@ -86,10 +89,22 @@ class Runner:
     _settling: list[int] = field(default_factory=list)
     #: Findings of settle() steps that crashed, reported with the dataset findings.
     _settle_crashes: list[Finding] = field(default_factory=list)
+    #: The conversation checks that prepare for a batch (see :meth:`prepare`).
+    _preparing: list[ConversationCheck] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._dataset_fixing = [self._may_fix(type(c)) for c in self.checks.dataset]
         self._settling = [d for d, c in enumerate(self.checks.dataset) if type(c).settle is not DatasetCheck.settle]
+        self._preparing = [c for c in self.checks.conversation if type(c).prepare is not ConversationCheck.prepare]
+
+    def prepare(self, conversations: Sequence[Conversation]) -> None:
+        """Let the checks that batch (the template checks render a batch at once) prepare for
+        these conversations, before :meth:`process` is called on each; a bug here costs only speed."""
+        for check in self._preparing:
+            try:
+                check.prepare(conversations)
+            except Exception:  # noqa: S112 - check() will run without the batch and report any crash
+                continue
 
     def _may_fix(self, cls: type[Check]) -> bool:
         if not self.fix or cls.fix_safety is None:
@@ -112,18 +127,18 @@ class Runner:
         With ``settle`` false the summaries are left for :meth:`settle` to finish together with
         other conversations' (cheaper per conversation): call it before drops() or observe().
         """
-        applied = 0
+        applied, parts = 0, ()
         if self.fix:
-            conversation, applied, crashed = self._fix(conversation)
+            conversation, applied, crashed, parts = self._fix(conversation)
             if conversation is None:
                 return EntryResult(None, [], [], applied, dropped=True)
         else:
             crashed = []
         findings = crashed + self.findings(conversation, skip={f.code for f in crashed})
-        summaries = [self._summarize(check, conversation, findings) for check in self.checks.dataset]
+        summaries = self._summaries(conversation, findings)
         if settle and self._settling:
             self.settle([summaries])
-        return EntryResult(conversation, findings, summaries, applied)
+        return EntryResult(conversation, findings, summaries, applied, parts=parts)
 
     def settle(self, rows: Sequence[list[Any]]) -> None:
         """Settle, in place, the summaries of many conversations (each row: one conversation's
@@ -142,13 +157,21 @@ class Runner:
                 row[d] = summary
 
     def findings(self, conversation: Conversation, skip: set[str] | frozenset[str] = frozenset()) -> list[Finding]:
-        """Every finding of the per-conversation checks (but those in ``skip``)."""
+        """Every finding of the per-conversation checks (but those in ``skip``).
+
+        Runs for every conversation and every check, so the loop does no more than it must:
+        most checks return an empty tuple or list, which is neither copied nor iterated."""
         out: list[Finding] = []
-        for check in self.checks.conversation:
-            if check.code in skip:
-                continue
+        checks = self.checks.conversation
+        if skip:
+            checks = [check for check in checks if check.code not in skip]
+        for check in checks:
             try:
-                hits = list(check.check(conversation))
+                hits = check.check(conversation)
+                if not hits:  # () or [] (a generator is true: it is consumed below, in the try)
+                    continue
+                if hits.__class__ is not list and hits.__class__ is not tuple:
+                    hits = list(hits)
             except Exception as exc:  # a check's bug must not stop the audit
                 out.append(self._crash(check, conversation, "check", exc))
                 continue
@@ -156,8 +179,12 @@ class Runner:
                 out.append(self._finding(check, conversation, hit))
         return out
 
-    def _fix(self, conversation: Conversation) -> tuple[Conversation | None, int, list[Finding]]:
+    def _fix(self, conversation: Conversation
+             ) -> tuple[Conversation | None, int, list[Finding], tuple[Conversation, ...]]:
+        """Fix rounds; a fix that returns several conversations splits the entry: fixing goes on
+        with the first, the others come back as parts."""
         applied = 0
+        parts: tuple[Conversation, ...] = ()
         crashed: list[Finding] = []
         broken: set[str] = set()
         for _ in range(MAX_FIX_ROUNDS):
@@ -175,20 +202,26 @@ class Runner:
                     crashed.append(self._crash(check, conversation, "fix", exc))
                     continue
                 applied += count
+                if isinstance(fixed, tuple):
+                    fixed, parts = (fixed[0], fixed[1:] + parts) if fixed else (None, ())
                 if fixed is None:
-                    return None, applied, crashed
+                    return None, applied, crashed, ()
                 if fixed != conversation:
                     conversation, changed = fixed, True
             if not changed:
                 break
-        return conversation, applied, crashed
+        return conversation, applied, crashed, parts
 
-    def _summarize(self, check: DatasetCheck, conversation: Conversation, findings: list[Finding]) -> Any:
-        try:
-            return check.summarize(conversation)
-        except Exception as exc:
-            findings.append(self._crash(check, conversation, "check", exc))
-            return None
+    def _summaries(self, conversation: Conversation, findings: list[Finding]) -> list[Any]:
+        """Every dataset check's summary of the conversation (None where one crashed: a finding)."""
+        out: list[Any] = []
+        for check in self.checks.dataset:
+            try:
+                out.append(check.summarize(conversation))
+            except Exception as exc:
+                findings.append(self._crash(check, conversation, "check", exc))
+                out.append(None)
+        return out
 
     def drops(self, summaries: Sequence[Any]) -> bool:
         """True when a dataset check's enabled fix leaves this conversation out of the output."""

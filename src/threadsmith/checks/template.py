@@ -2,26 +2,49 @@
 
 They run only when a tokenizer is given (``audit --tokenizer T [--template X]``): without one
 they are not selected. Each conversation is rendered once (see
-:func:`threadsmith.rendering.ChatTokenizer.render`) and the render is shared by every TM check.
+:func:`threadsmith.rendering.ChatTokenizer.render`) and the render is shared by every TM check
+and by LN001's exact count; a batch the runner prepares (:meth:`Runner.prepare`) is rendered at
+once by :meth:`~threadsmith.rendering.ChatTokenizer.render_many`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from threadsmith.checks.base import ConversationCheck, Hit
 from threadsmith.checks.profile import CheckContext
 from threadsmith.checks.registry import register
 from threadsmith.model import Conversation, Family, Severity
-from threadsmith.rendering import ChatTokenizer, RenderError, Rendered
+from threadsmith.rendering import ChatTokenizer, RenderError, Rendered, TokenCounts
 
 _last: tuple[Any, ...] = (None, None, None, None)
+#: The batch rendered by :func:`prepare_renderings`: (tokenizer, train_on, the batch, {id: (conversation, result)}).
+_batch: tuple[Any, str, Any, dict[int, tuple[Conversation, Rendered | RenderError]]] = (None, "", None, {})
+
+
+def prepare_renderings(tokenizer: ChatTokenizer, conversations: Sequence[Conversation], train_on: str) -> None:
+    """Render a batch at once (:meth:`ChatTokenizer.render_many`: one batch encode) for the checks
+    that will look at each of them next; preparing the same batch again does nothing."""
+    global _batch
+    cached_tok, cached_train, cached_source, _ = _batch
+    if cached_source is conversations and cached_tok is tokenizer and cached_train == train_on:
+        return
+    _batch = (None, "", None, {})  # the previous batch is freed before the next is rendered
+    results = tokenizer.render_many(conversations, train_on="last" if train_on == "last" else "all")
+    _batch = (tokenizer, train_on, conversations,
+              {id(c): (c, result) for c, result in zip(conversations, results)})
 
 
 def rendering(tokenizer: ChatTokenizer, conversation: Conversation, train_on: str) -> Rendered | RenderError:
-    """The conversation rendered by the tokenizer's template (cached for the entry being checked)."""
+    """The conversation rendered by the tokenizer's template (from the prepared batch, or
+    rendered now and cached for the entry being checked)."""
     global _last
+    batch_tok, batch_train, _, rendered = _batch
+    if batch_tok is tokenizer and batch_train == train_on:
+        found = rendered.get(id(conversation))
+        if found is not None and found[0] is conversation:
+            return found[1]
     cached_tok, cached_conv, cached_train, result = _last
     if cached_conv is conversation and cached_tok is tokenizer and cached_train == train_on:
         return result
@@ -33,6 +56,15 @@ def rendering(tokenizer: ChatTokenizer, conversation: Conversation, train_on: st
     return result
 
 
+def token_counts(tokenizer: ChatTokenizer, conversation: Conversation, train_on: str) -> TokenCounts:
+    """Tokens per message and in all, read off the shared rendering (what ``tokenizer.count``
+    gives; a conversation the template refuses is counted without it)."""
+    result = rendering(tokenizer, conversation, train_on)
+    if isinstance(result, RenderError):
+        return tokenizer.count([conversation])[0]
+    return TokenCounts(tuple(span.tokens for span in result.spans), len(result.input_ids))
+
+
 class TemplateCheck(ConversationCheck):
     """A check that needs the tokenizer and template of the context; silent without one."""
 
@@ -41,6 +73,10 @@ class TemplateCheck(ConversationCheck):
     def __init__(self, options: Mapping[str, Any] | None = None, context: CheckContext | None = None) -> None:
         super().__init__(options, context)
         self._tokenizer = self.context.tokenizer
+
+    def prepare(self, conversations: Sequence[Conversation]) -> None:
+        if self._tokenizer is not None:
+            prepare_renderings(self._tokenizer, conversations, self.context.train_on)
 
     def check(self, conversation: Conversation) -> list[Hit]:
         if self._tokenizer is None:
@@ -208,8 +244,8 @@ class EndOfTurnUntrained(TemplateCheck):
         for span in rendered.spans:
             if span.trained is None or span.content is None:
                 continue
-            after = next((t for t in range(span.token_start, span.token_end) if mask[t]), span.token_start)
-            found = next((t for t in range(after, span.token_end) if ids[t] == eot), None)
+            after = _index(mask, 1, span.token_start, span.token_end, span.token_start)
+            found = _index(ids, eot, after, span.token_end, None)
             if found is None:
                 hits.append(Hit(span.index, f"assistant message {span.index} is followed by no "
                                             f"{tokenizer.end_of_turn!r} token in the {self._label}", fixable=False))
@@ -218,6 +254,14 @@ class EndOfTurnUntrained(TemplateCheck):
                                             f"{span.index} is not trained: the model may not learn to stop",
                                 fixable=False))
         return hits
+
+
+def _index(values: list[int], value: int, start: int, end: int, default: int | None) -> int | None:
+    """The first position of ``value`` in ``values[start:end]`` (a C-level search), else ``default``."""
+    try:
+        return values.index(value, start, end)
+    except ValueError:
+        return default
 
 
 @register

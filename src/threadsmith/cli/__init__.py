@@ -5,28 +5,66 @@ Exit codes: 0 clean, 1 findings at or above the fail level, 2 the invocation cou
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 
 import click
 
-from threadsmith.cli.commands import audit_command, checks_command, convert_command, explain_command
-from threadsmith.cli.curation_commands import COMMANDS as CURATION_COMMANDS
-from threadsmith.cli.edit_commands import edit_group
-from threadsmith.cli.export_commands import export_command
-from threadsmith.cli.insights import report_command, stats_command
-from threadsmith.cli.probe_commands import COMMANDS as PROBE_COMMANDS
-from threadsmith.cli.render_commands import render_command
-from threadsmith.cli.serve_commands import serve_command
-from threadsmith.cli.train_commands import COMMANDS as TRAIN_COMMANDS
-from threadsmith.cli.workspace_commands import COMMANDS as WORKSPACE_COMMANDS
 from threadsmith.errors import ThreadsmithError
 
 EXIT_ERROR = 2
 
+#: Every command: its name -> (module, attribute). A command's module is imported only when that
+#: command runs (or help lists it), so ``threadsmith audit FILE`` does not import the workspace,
+#: the exporter or the web app. tests/cli/test_lazy_commands.py keeps this table complete.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "accelerate-config": ("train_commands", "accelerate_config_command"),
+    "audit": ("commands", "audit_command"),
+    "backup": ("workspace_commands", "backup_command"),
+    "characters": ("curation_commands", "characters_group"),
+    "chat": ("train_commands", "chat_command"),
+    "checks": ("commands", "checks_command"),
+    "compare": ("probe_commands", "compare_command"),
+    "convert": ("commands", "convert_command"),
+    "datasets": ("workspace_commands", "datasets_command"),
+    "diff": ("workspace_commands", "diff_command"),
+    "edit": ("edit_commands", "edit_group"),
+    "explain": ("commands", "explain_command"),
+    "export": ("export_commands", "export_command"),
+    "fix": ("curation_commands", "fix_command"),
+    "import": ("workspace_commands", "import_command"),
+    "log": ("workspace_commands", "log_command"),
+    "merge": ("curation_commands", "merge_command"),
+    "probe": ("probe_commands", "probe_group"),
+    "prompts": ("curation_commands", "prompts_group"),
+    "render": ("render_commands", "render_command"),
+    "report": ("insights", "report_command"),
+    "restore": ("workspace_commands", "restore_command"),
+    "runs": ("train_commands", "runs_group"),
+    "search": ("workspace_commands", "search_command"),
+    "serve": ("serve_commands", "serve_command"),
+    "serve-model": ("probe_commands", "serve_model_command"),
+    "show": ("workspace_commands", "show_command"),
+    "stats": ("insights", "stats_command"),
+    "tag": ("workspace_commands", "tag_command"),
+    "tags": ("curation_commands", "tags_group"),
+    "train": ("train_commands", "train_command"),
+}
+
 
 class _Group(click.Group):
-    """Translates our errors into a message and exit code 2, never a traceback."""
+    """Loads each command when it is needed (see :data:`COMMANDS`); translates our errors into a
+    message and exit code 2, never a traceback."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(self.commands) | set(COMMANDS))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            module, attribute = COMMANDS[cmd_name]
+            self.add_command(getattr(importlib.import_module(f"threadsmith.cli.{module}"), attribute), cmd_name)
+        return self.commands.get(cmd_name)
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -51,20 +89,6 @@ class _Group(click.Group):
 @click.version_option(package_name="threadsmith")
 def cli() -> None:
     """Threadsmith: audit, curate and export conversational fine-tuning datasets."""
-
-
-cli.add_command(audit_command)
-cli.add_command(convert_command)
-cli.add_command(explain_command)
-cli.add_command(checks_command)
-cli.add_command(stats_command)
-cli.add_command(report_command)
-cli.add_command(render_command)
-for _command in WORKSPACE_COMMANDS + CURATION_COMMANDS + PROBE_COMMANDS + TRAIN_COMMANDS:
-    cli.add_command(_command)
-cli.add_command(edit_group)
-cli.add_command(serve_command)
-cli.add_command(export_command)
 
 
 def main() -> None:

@@ -10,11 +10,9 @@ import orjson
 from threadsmith.audit import audit
 from threadsmith.checks import all_checks, get_check
 from threadsmith.cli.render import console, progress_bar, render_audit, render_check_list, render_explain
-from threadsmith.cli.render_commands import chat_tokenizer, tokenizer_options
-from threadsmith.cli.workspace_commands import audit_dataset, workspace_option
+from threadsmith.cli.options import chat_tokenizer, tokenizer_options, workspace_option
 from threadsmith.config import FAIL_LEVELS, load_config
 from threadsmith.convert import convert
-from threadsmith.errors import UserError
 from threadsmith.formats import WRITE_FORMATS
 
 _config_option = click.option("--config", "config_path", type=click.Path(dir_okay=False),
@@ -51,10 +49,10 @@ def audit_command(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ign
     config = load_config(config_path).overridden(select=_split(select), ignore=_split(ignore), fail_on=fail_on)
     tok = chat_tokenizer(tokenizer, template, trust_remote_code)
     if dataset is not None:
-        if tok is not None:
-            raise UserError("audit --dataset does not take --tokenizer yet.",
-                            hint="Export the version to a file (threadsmith export) and audit that file.")
-        report = audit_dataset(workspace, dataset, version, config, fixing=fix or unsafe_fixes or output is not None)
+        from threadsmith.cli.workspace_commands import audit_dataset  # opens a workspace: imported when needed
+
+        report = audit_dataset(workspace, dataset, version, config, fixing=fix or unsafe_fixes or output is not None,
+                               tokenizer=tok, train_on=train_on, max_tokens=max_tokens)
     else:
         with progress_bar(enabled=fmt == "text") as progress:
             report = audit(paths, config=config, fix=fix, unsafe_fixes=unsafe_fixes, output=output, progress=progress,

@@ -8,10 +8,13 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
+from threadsmith.checks.length import FIX_STRATEGIES
 from threadsmith.cli.render import console
+from threadsmith.cli.options import chat_tokenizer, tokenizer_options
 from threadsmith.cli.workspace_commands import build_query, dataset_option, opened, query_options, workspace_option
 from threadsmith.cli.workspace_render import print_json, render_edit
 from threadsmith.config import load_config
+from threadsmith.errors import UserError
 from threadsmith.workspace.merging import POLICIES
 
 
@@ -21,13 +24,31 @@ from threadsmith.workspace.merging import POLICIES
 @click.option("--unsafe", is_flag=True, help="Apply unsafe fixes too.")
 @click.option("-m", "--message", help="Version message.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Settings file (check options).")
+@tokenizer_options
+@click.option("--max-tokens", type=int, help="With --tokenizer: the training sequence length (LN001's budget).")
+@click.option("--over-budget", "long_strategy", type=click.Choice(FIX_STRATEGIES[:-1]),
+              help="With --tokenizer --unsafe: how LN001 fixes an entry over the budget: truncate at a turn "
+                   "boundary, split into windows that keep the system prompt, or drop [default: the "
+                   "fix_strategy setting, else truncate].")
 @workspace_option
 def fix_command(dataset: str, codes: tuple[str, ...], unsafe: bool, message: str | None, config_path: str | None,
-                workspace: str | None) -> None:
+                workspace: str | None, tokenizer: str | None, template: str | None, train_on: str,
+                trust_remote_code: bool, max_tokens: int | None, long_strategy: str | None) -> None:
     """Apply the audit's fixes to a dataset as one new version (dropped entries are excluded, not deleted)."""
     selected = tuple(c for value in codes for c in value.split(",") if c)
+    tok = chat_tokenizer(tokenizer, template, trust_remote_code)
+    config = load_config(config_path)
+    if long_strategy is not None:
+        if tok is None or not unsafe:
+            raise UserError("--over-budget needs --tokenizer and --unsafe: LN001 fixes only with real token "
+                            "counts, and its fixes are unsafe (they cut or drop turns).",
+                            hint=f"Run: threadsmith fix --dataset {dataset} --codes LN001 --unsafe --tokenizer T "
+                                 f"--max-tokens N --over-budget {long_strategy}")
+        config = config.overridden(checks={**config.checks, "LN001": {**config.checks.get("LN001", {}),
+                                                                      "fix_strategy": long_strategy}})
     with opened(workspace) as ws:
-        render_edit(ws.fix(dataset, codes=selected, unsafe=unsafe, config=load_config(config_path), message=message))
+        render_edit(ws.fix(dataset, codes=selected, unsafe=unsafe, config=config, message=message, tokenizer=tok,
+                           train_on=train_on, max_tokens=max_tokens))
 
 
 @click.command("merge")

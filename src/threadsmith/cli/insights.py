@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from threadsmith.cli.render import console, progress_bar
-from threadsmith.cli.render_commands import chat_tokenizer
+from threadsmith.cli.options import chat_tokenizer
 from threadsmith.config import load_config
 from threadsmith.report import write_report
 from threadsmith.stats import DatasetStats, Distribution, Ranking, dataset_stats
@@ -48,11 +48,17 @@ def stats_command(paths: tuple[str, ...], fmt: str, top: int, tokenizer: str | N
 @click.option("-o", "--output", default="report.html", show_default=True, type=click.Path(dir_okay=False),
               help="The HTML file to write.")
 @click.option("--examples", type=int, default=5, show_default=True, help="Example entries listed per finding code.")
+@click.option("--tokenizer", "tokenizer", help="Count exact tokens (charts per conversation and per assistant "
+                                               "turn) and run the template checks with this tokenizer.")
+@click.option("--template", "template", help="With --tokenizer: the chat template (see `threadsmith render --help`).")
 @_config_option
-def report_command(paths: tuple[str, ...], output: str, examples: int, config_path: str | None) -> None:
+def report_command(paths: tuple[str, ...], output: str, examples: int, tokenizer: str | None, template: str | None,
+                   config_path: str | None) -> None:
     """Write a self-contained HTML report: quality score, findings with examples, and charts."""
+    tok = chat_tokenizer(tokenizer, template, False)
     with progress_bar(enabled=True, verb="reporting") as progress:
-        report = write_report(paths, output, config=load_config(config_path), examples=examples, progress=progress)
+        report = write_report(paths, output, config=load_config(config_path), examples=examples, progress=progress,
+                              tokenizer=tok)
     score = report.score
     console(stderr=True).print(f"[green]wrote[/] {escape(str(report.output))}: quality score "
                                f"[bold]{score.rounded}[/]/100 ({score.grade}), {report.audit.summary.findings:,} findings")
@@ -101,6 +107,9 @@ def _lengths(out: Console, stats: DatasetStats) -> None:
     if stats.exact_tokens is not None:
         table.add_row("tokens / conversation", *_numbers(stats.exact_tokens), "",
                       f"[magenta]{sparkline(stats.exact_tokens)}[/]")
+        if stats.exact_reply_tokens is not None:
+            table.add_row("tokens / assistant turn", *_numbers(stats.exact_reply_tokens), "",
+                          f"[magenta]{sparkline(stats.exact_reply_tokens)}[/]")
         table.caption = f"tokens counted with {escape(stats.tokenizer or '')}"
     out.print(table)
 

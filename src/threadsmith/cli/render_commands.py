@@ -12,37 +12,14 @@ from rich.table import Table
 from rich.text import Text
 
 from threadsmith.cli.render import console
-from threadsmith.cli.workspace_commands import opened, workspace_option
+from threadsmith.cli.options import chat_tokenizer, tokenizer_options, workspace_option
+from threadsmith.cli.workspace_commands import opened
 from threadsmith.errors import NotFound, UserError
 from threadsmith.formats import read_file
 from threadsmith.model import Conversation
-from threadsmith.rendering import NAMED, ChatTokenizer, Rendered, load_tokenizer
+from threadsmith.rendering import ChatTokenizer, Rendered
 
 TRAINED_STYLE = "bold black on green"
-
-
-def tokenizer_options(command: Any) -> Any:
-    """``--tokenizer``, ``--template``, ``--train-on`` and ``--trust-remote-code`` (render, audit)."""
-    for option in reversed([
-        click.option("--tokenizer", "tokenizer", help="tokenizer.json (or .json.gz), model folder, .gguf file or hub id."),
-        click.option("--template", "template",
-                     help=f"Chat template: {', '.join(NAMED)}, 'tokenizer' (its own), or a .jinja file "
-                          "[default: the tokenizer's own, else guessed from its special tokens]."),
-        click.option("--train-on", "train_on", type=click.Choice(["all", "last"]), default="all", show_default=True,
-                     help="Assistant turns training learns from."),
-        click.option("--trust-remote-code", is_flag=True, help="Allow a hub tokenizer's own code to run (off by default)."),
-    ]):
-        command = option(command)
-    return command
-
-
-def chat_tokenizer(tokenizer: str | None, template: str | None, trust_remote_code: bool) -> ChatTokenizer | None:
-    """The tokenizer the options name (None without --tokenizer; --template alone is an error)."""
-    if tokenizer is None:
-        if template is not None:
-            raise UserError("--template needs --tokenizer.", hint="Pass --tokenizer with a tokenizer.json, folder or GGUF.")
-        return None
-    return load_tokenizer(tokenizer, template=template, trust_remote_code=trust_remote_code)
 
 
 @click.command("render")

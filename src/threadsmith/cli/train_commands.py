@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from threadsmith.cli.render import console
-from threadsmith.cli.workspace_commands import workspace_option
+from threadsmith.cli.options import workspace_option
 from threadsmith.cli.workspace_render import print_json
 from threadsmith.workspace import Workspace
 

@@ -27,24 +27,13 @@ from threadsmith.cli.workspace_render import (
 )
 from threadsmith.audit import AuditReport
 from threadsmith.config import Config, load_config
+from threadsmith.cli.options import dataset_option, workspace_option
 from threadsmith.errors import UserError
 from threadsmith.workspace import Workspace
 from threadsmith.workspace.query import Query
 
 _FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
                        help="text for people, json for tools.")
-
-
-def workspace_option(command: Callable[..., Any]) -> Callable[..., Any]:
-    """``--workspace PATH`` (env THREADSMITH_WORKSPACE; default ./threadsmith-workspace)."""
-    return click.option("--workspace", "workspace", envvar="THREADSMITH_WORKSPACE", type=click.Path(),
-                        help="Workspace folder or .sqlite file [env THREADSMITH_WORKSPACE; default "
-                             "./threadsmith-workspace].")(command)
-
-
-def dataset_option(command: Callable[..., Any]) -> Callable[..., Any]:
-    """``--dataset NAME`` (required)."""
-    return click.option("-d", "--dataset", required=True, help="Dataset name in the workspace.")(command)
 
 
 @contextlib.contextmanager
@@ -85,13 +74,15 @@ def build_query(text: str | None, opts: dict[str, Any]) -> Query:
                  excluded=excluded)
 
 
-def audit_dataset(workspace: str | None, dataset: str, version: str, config: Config, *, fixing: bool) -> AuditReport:
-    """``audit --dataset``: the workspace's incremental audit of one version."""
+def audit_dataset(workspace: str | None, dataset: str, version: str, config: Config, *, fixing: bool,
+                  **tokens: Any) -> AuditReport:
+    """``audit --dataset``: the workspace's incremental audit of one version (``tokens``: tokenizer,
+    train_on, max_tokens)."""
     if fixing:
         raise UserError("audit --dataset reports findings; fixes on a dataset make a new version.",
                         hint=f"Run: threadsmith fix --dataset {dataset}")
     with opened(workspace) as ws:
-        return ws.audit(dataset, version=version, config=config)
+        return ws.audit(dataset, version=version, config=config, **tokens)
 
 
 @click.command("import")

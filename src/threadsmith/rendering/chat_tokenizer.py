@@ -15,6 +15,7 @@ end-of-turn string) to the end of its own, so per-message counts add up to the t
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -101,6 +102,7 @@ class ChatTokenizer:
         self._word_cache = word_cache
         self.encoder = Encoder(tokenizer, word_cache=word_cache)
         self._skeletons: dict[tuple[tuple[str, str | None, str | None], ...], list[Any]] = {}
+        self._fingerprint: str | None = None
 
     @property
     def template_name(self) -> str:
@@ -109,6 +111,18 @@ class ChatTokenizer:
 
     def __repr__(self) -> str:
         return f"ChatTokenizer(name={self.name!r}, template={self.template_name!r})"
+
+    @property
+    def fingerprint(self) -> str:
+        """A digest of everything that decides the tokens (the tokenizer, the template and its
+        variables, the end-of-turn string): cached results under another one are not reused."""
+        if self._fingerprint is None:
+            sha = hashlib.sha256(self.tokenizer.to_str().encode())
+            for part in (self.template.source, self.end_of_turn, repr(sorted(self.template.variables.items())),
+                         str(self.eos_token), str(self.bos_token)):
+                sha.update(b"\0" + part.encode())
+            self._fingerprint = sha.hexdigest()[:32]
+        return self._fingerprint
 
     def __getstate__(self) -> dict[str, Any]:
         return {"tokenizer": self.tokenizer.to_str(), "template": self.template, "name": self.name,

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from importlib import metadata
+from typing import TYPE_CHECKING
 
 from threadsmith.audit import AuditReport, ProgressCallback, audit, expand_paths
 from threadsmith.config import Config
@@ -22,6 +23,9 @@ from threadsmith.report.findings import ExcerptCollector, example_keys, group_fi
 from threadsmith.report.page import render_page
 from threadsmith.report.score import FamilyPenalty, QualityScore, quality_score
 from threadsmith.stats import DatasetStats, StatsCollector
+
+if TYPE_CHECKING:
+    from threadsmith.rendering import ChatTokenizer
 
 __all__ = ["FamilyPenalty", "QualityScore", "Report", "build_report", "quality_score", "write_report"]
 
@@ -45,13 +49,17 @@ def build_report(
     examples: int = 5,
     progress: ProgressCallback | None = None,
     generated: datetime | None = None,
+    tokenizer: ChatTokenizer | None = None,
 ) -> Report:
-    """Audit the files, compute their statistics, score them and render the page."""
+    """Audit the files, compute their statistics, score them and render the page.
+
+    With ``tokenizer`` the audit runs the template checks too, and the page charts exact tokens
+    per conversation and per assistant turn."""
     config = config or Config()
     files = expand_paths(paths)
-    audited = audit(files, config=config, progress=progress)
+    audited = audit(files, config=config, progress=progress, tokenizer=tokenizer)
     families = group_findings(audited.findings, max(0, examples))
-    collector = StatsCollector(kind=audited.summary.kind)
+    collector = StatsCollector(kind=audited.summary.kind, tokenizer=tokenizer)
     excerpts = ExcerptCollector(example_keys(families))
     for path in files:
         for item in read_file(path, role_map=config.roles):
@@ -71,12 +79,13 @@ def write_report(
     config: Config | None = None,
     examples: int = 5,
     progress: ProgressCallback | None = None,
+    tokenizer: ChatTokenizer | None = None,
 ) -> Report:
     """:func:`build_report`, written to ``output`` as UTF-8 (never over one of the inputs)."""
     target = os.path.abspath(os.fspath(output))
     if any(os.path.abspath(f) == target for f in expand_paths(paths)):
         raise UserError(f"Refusing to overwrite the input {output} with the report.", hint="Choose another -o path.")
-    report = build_report(paths, config=config, examples=examples, progress=progress)
+    report = build_report(paths, config=config, examples=examples, progress=progress, tokenizer=tokenizer)
     try:
         with open(target, "w", encoding="utf-8") as handle:
             handle.write(report.html)

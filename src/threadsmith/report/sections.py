@@ -31,9 +31,24 @@ def shape_section(stats: DatasetStats) -> str:
     tokens = histogram(stats.tokens, x_label="estimated tokens per conversation (characters / 4)",
                        y_label="conversations")
     figures.append(_figure("Conversation length in tokens (estimate)", stats.tokens, tokens, "conversations"))
+    figures += _token_figures(stats)
     roles = ", ".join(f"{esc(role)} {number(n)}" for role, n in stats.estimated_tokens().items())
     return (f'<h2 id="shape">Shape</h2><p class="sub">How long turns and conversations are. Estimated tokens '
             f'by role: {roles or "none"}.</p><div class="grid2">{"".join(figures)}</div>')
+
+
+def _token_figures(stats: DatasetStats) -> list[str]:
+    """With a tokenizer: exact tokens per conversation and per assistant turn, as the template renders them."""
+    if stats.exact_tokens is None:
+        return []
+    by = stats.tokenizer or "the tokenizer"
+    conversations = histogram(stats.exact_tokens, x_label=f"tokens per conversation ({by})", y_label="conversations")
+    out = [_figure("Conversation length in tokens", stats.exact_tokens, conversations, "conversations")]
+    if stats.exact_reply_tokens is not None:
+        replies = histogram(stats.exact_reply_tokens, x_label=f"tokens per assistant turn, with its header and "
+                                                              f"end of turn ({by})", y_label="assistant turns")
+        out.append(_figure("Assistant turn length in tokens", stats.exact_reply_tokens, replies, "assistant turns"))
+    return out
 
 
 def _ranking_rows(ranking: Ranking, limit: int, *, least: int = 1) -> list[tuple[str, int, float]]:

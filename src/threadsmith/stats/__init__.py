@@ -44,7 +44,8 @@ def dataset_stats(
     tokenizer: ChatTokenizer | None = None,
 ) -> DatasetStats:
     """Statistics of dataset files (folders expand to the dataset files inside them); with a
-    ``tokenizer``, also exact tokens per conversation as its chat template renders them."""
+    ``tokenizer``, also exact tokens per conversation and per assistant turn as its chat
+    template renders them."""
     config = config or Config()
     files = expand_paths(paths)
     collector = StatsCollector(top=top, kind=None if config.kind == "auto" else config.kind, tokenizer=tokenizer)

@@ -40,6 +40,7 @@ class StatsCollector:
         #: With a tokenizer, exact tokens per conversation are counted in batches.
         self.tokenizer = tokenizer
         self.exact = Histogram("tokens", TOKEN_BOUNDS)
+        self.exact_replies = Histogram("tokens", TOKEN_BOUNDS)
         self._pending: list[Conversation] = []
         self.records = self.conversations = self.unreadable = 0
         self.messages: Counter[str] = Counter()
@@ -133,8 +134,11 @@ class StatsCollector:
 
     def _count(self) -> None:
         if self.tokenizer is not None and self._pending:
-            for counts in self.tokenizer.count(self._pending):
+            for conversation, counts in zip(self._pending, self.tokenizer.count(self._pending)):
                 self.exact.add(counts.total)
+                for message, tokens in zip(conversation.messages, counts.per_message):
+                    if message.role == "assistant":
+                        self.exact_replies.add(tokens)
         self._pending = []
 
     def result(self, files: tuple[str, ...] | list[str] = ()) -> DatasetStats:
@@ -158,6 +162,7 @@ class StatsCollector:
             tags=_ranking(self.tags, self.top, self.conversations),
             characters=_ranking(self.names, self.top, sum(self.messages.values())),
             exact_tokens=self.exact.result() if tok is not None else None,
+            exact_reply_tokens=self.exact_replies.result() if tok is not None else None,
             tokenizer=f"{tok.name} ({tok.template_name})" if tok is not None else None,
         )
 

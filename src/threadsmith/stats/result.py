@@ -123,6 +123,9 @@ class DatasetStats:
     exact_tokens: Distribution | None = None
     #: The tokenizer and template that counted ``exact_tokens``.
     tokenizer: str | None = None
+    #: Exact tokens per assistant turn (its header, content and end of turn, as the template
+    #: renders it; with a tokenizer only).
+    exact_reply_tokens: Distribution | None = None
 
     def estimated_tokens(self) -> dict[str, int]:
         """Tokens per role, estimated as characters / 4."""
@@ -143,4 +146,6 @@ class DatasetStats:
             "tags": self.tags.to_dict(), "characters": self.characters.to_dict(),
             "exact_tokens": None if self.exact_tokens is None else
             {"tokenizer": self.tokenizer, **self.exact_tokens.to_dict()},
+            "exact_reply_tokens": None if self.exact_reply_tokens is None else
+            {"tokenizer": self.tokenizer, **self.exact_reply_tokens.to_dict()},
         }

@@ -149,6 +149,20 @@ class Editor:
         origin = f"split from {touched.key} at turn {op.at} (version {self.read_head})"
         self._create(touched, f"{touched.key}-2", second, origin)
 
+    def split_into(self, key: str, parts: list[Conversation], origin: str) -> list[str]:
+        """Entry ``key`` becomes ``parts[0]``; the other parts become new entries right after it,
+        in order, with its provenance (``origin`` says how they came). Their wanted keys."""
+        touched = self._live_entry(self.load(key))
+        touched.conversation = parts[0]
+        position, wanted = touched.base.position, []
+        for k, part in enumerate(parts[1:], start=2):
+            position = self._position_after(position)
+            wanted.append(f"{key}-w{k}")
+            record_id = _NEW_KEY if touched.base.record_id is not None else None
+            self.created.append(_Created(wanted[-1], part, position, record_id, f"{origin}, part {k} of {len(parts)}",
+                                         touched.base))
+        return wanted
+
     def _duplicate(self, touched: _Touched, op: ops.Operation) -> None:
         origin = f"duplicate of {touched.key} (version {self.read_head})"
         self._create(touched, f"{touched.key}-copy", self._live(touched), origin)

@@ -53,21 +53,22 @@ def fix_dataset(store: Store, dataset: DatasetRow, plan: CheckPlan, *, unsafe: b
             needed = [s for s in chunk if _wants_fix(results[s.content_id].findings, unsafe)]
             found = store.contents.hashed_bodies(s.content_id for s in needed)
             for slot in chunk:
-                summaries = results[slot.content_id].summaries
+                rows = [results[slot.content_id].summaries]
                 if slot.content_id in found:
                     outcome = _fix_one(editor, fixer, slot, *found[slot.content_id])
                     if outcome is None:
                         dropped += 1
                         continue
-                    count, summaries = outcome
+                    count, rows = outcome
                     applied += count
                     fixed += 1 if count else 0
-                if fixer.drops(summaries):
+                if fixer.drops(rows[0]):
                     _drop(store, editor, slot)
                     dropped += 1
                     continue
-                fixer.observe(summaries, EntryRef(slot.source_path, ordinal, slot.key, slot.source_line))
-                ordinal += 1
+                for summaries in rows:  # a split entry's parts follow it (not dropped: new entries)
+                    fixer.observe(summaries, EntryRef(slot.source_path, ordinal, slot.key, slot.source_line))
+                    ordinal += 1
     finally:
         source.close()
     codes = ",".join(plan.config.select) or "all checks"
@@ -77,17 +78,25 @@ def fix_dataset(store: Store, dataset: DatasetRow, plan: CheckPlan, *, unsafe: b
     return FixOutcome(version, applied + dropped, fixed, dropped)
 
 
-def _fix_one(editor: Editor, fixer: Runner, slot: Slot, digest: bytes, body: bytes) -> tuple[int, tuple] | None:
-    """Fix one entry in the batch; (fixes applied, its new summaries), or None when the fix drops it."""
+def _fix_one(editor: Editor, fixer: Runner, slot: Slot, digest: bytes,
+             body: bytes) -> tuple[int, list[tuple]] | None:
+    """Fix one entry in the batch; (fixes applied, the new summaries of it and of the parts a
+    fix split it into), or None when the fix drops it."""
     editor.preload([(slot, digest, body)])
     conversation = conversation_of(slot, body)
     result = fixer.process(conversation)
     if result.dropped or result.conversation is None:
         editor.apply(ops.Exclude(slot.key, reason=DROP_REASON))
         return None
+    if result.parts:
+        parts = [fixer.process(part) for part in result.parts]
+        kept = [result.conversation] + [p.conversation for p in parts if p.conversation is not None]
+        editor.split_into(slot.key, kept, f"split from {slot.key} by an audit fix (version {editor.read_head})")
+        return (result.fixes_applied + sum(p.fixes_applied for p in parts),
+                [tuple(result.summaries)] + [tuple(p.summaries) for p in parts if p.conversation is not None])
     if result.conversation != conversation:
         editor.apply(ops.Replace(slot.key, conversation=result.conversation))
-    return result.fixes_applied, tuple(result.summaries)
+    return result.fixes_applied, [tuple(result.summaries)]
 
 
 def _drop(store: Store, editor: Editor, slot: Slot) -> None:
