@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import marshal
 import pickle
 from collections import Counter
 from pathlib import Path
@@ -61,9 +62,14 @@ def test_excluded_entries_are_not_audited(ws: Workspace, tmp_path: Path) -> None
 
 
 def test_cached_summaries_never_load_classes() -> None:
-    assert load_summaries(dump_summaries([(1, b"x", "y"), None, {"a": frozenset({2})}])) == (
-        (1, b"x", "y"), None, {"a": frozenset({2})})
+    values = ((1, b"x", "y"), None, {"a": frozenset({2})}, 2.5, True, ("shared",) * 3)
+    blob = dump_summaries(list(values))
+    assert blob[0] != pickle.PROTO[0] and marshal.loads(blob) == values and load_summaries(blob) == values
+    assert load_summaries(pickle.dumps(values, protocol=5)) == values  # a cache written before marshal
     assert load_summaries(pickle.dumps((Path("/etc"),))) is None
+    assert load_summaries(dump_summaries([Path("/etc")])) is None  # marshal cannot write it: a pickle, refused
+    assert load_summaries(marshal.dumps([1, 2])) is None  # not a tuple of summaries
+    assert load_summaries(blob[:-3]) is None and load_summaries(b"") is None  # damaged
 
 
 def test_fix_is_one_version_and_shows_in_the_diff(ws: Workspace, tmp_path: Path) -> None:
@@ -145,3 +151,29 @@ def test_dataset_checks_see_the_same_entries_as_in_a_file_audit(ws: Workspace, t
 
     expected = key(audit([path]).findings)
     assert expected and key(ws.audit("many").findings) == expected
+
+
+def test_re_audit_across_chunks_rechecks_only_what_will_not_load(ws: Workspace, tmp_path: Path) -> None:
+    _many(ws, tmp_path)  # 2,300 entries: fed to the dataset checks in two chunks
+    first = ws.audit("many")
+    assert any(f.entry_index == 2299 for f in first.findings)
+    with ws.store.write() as conn:  # damage a few results on both sides of the chunk boundary
+        ids = [cid for (cid,) in conn.execute("SELECT content_id FROM audit_results ORDER BY content_id")]
+        for cid in (ids[0], ids[1999], ids[2000], ids[-1]):
+            conn.execute("UPDATE audit_results SET summaries = ? WHERE content_id = ?", (b"\x00broken", cid))
+        conn.execute("DELETE FROM audit_results WHERE content_id = ?", (ids[1000],))
+    again = ws.audit("many")
+    assert again.findings == first.findings and again.summary.by_code == first.summary.by_code
+    loaded = [load_summaries(b) for (b,) in ws.store.db.conn.execute("SELECT summaries FROM audit_results")]
+    assert len(loaded) == 2300 and None not in loaded  # checked again and cached again
+
+
+def _many(ws: Workspace, tmp_path: Path, size: int = 2300) -> None:
+    rows = [{"id": f"r{i}", "messages": [{"role": "user", "content": f"Tell me about the harbour, part {i}."},
+                                         {"role": "assistant", "content": "The harbour is quiet at dawn, and the "
+                                          "boats come in one by one." if i % 3 else f"  Certainly! Answer {i}."}]}
+            for i in range(size)]
+    path = tmp_path / "many.jsonl"
+    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
+    ws.import_files([path], "many")
+

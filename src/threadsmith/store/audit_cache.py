@@ -2,14 +2,18 @@
 
 A check configuration (codes, options, dataset kind, check code) is one ``check_configs`` row
 keyed by its fingerprint; a content's results are cached under (configuration, content), so
-auditing a new version only checks the contents that version introduced. Summaries are
-pickles of built-in values, loaded back with an unpickler that refuses every class (a crafted
-workspace file cannot run code through them); one that will not load counts as not cached.
+auditing a new version only checks the contents that version introduced. Summaries are built-in
+values kept with :mod:`marshal`: it loads them faster than pickle (re-audits read every entry's
+summaries) and it never imports or calls anything, so a crafted workspace file cannot run code
+through them (the code object it could build is never run; anything but a tuple is refused).
+Caches written before hold pickles, loaded with an unpickler that refuses every class. A blob
+that will not load counts as not cached.
 """
 
 from __future__ import annotations
 
 import io
+import marshal
 import pickle
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -18,11 +22,11 @@ from typing import Any
 
 import orjson
 
+from threadsmith.store.lookup import where_in
 from threadsmith.store.states import BY_POSITION, VISIBLE
 
-_CHUNK = 500
 #: An included entry of a version with its cached result: content id, key, source path and line,
-#: finding rows (JSON, None when none) and pickled summaries (None when not cached).
+#: finding rows (JSON, None when none) and encoded summaries (None when not cached).
 EntryResultRow = tuple[int, str, str | None, int | None, bytes | None, bytes | None]
 
 
@@ -51,17 +55,26 @@ class _BuiltinsOnly(pickle.Unpickler):
         raise pickle.UnpicklingError(f"refusing to load {module}.{name} from the audit cache")
 
 
+#: The first byte of every pickle this cache wrote (PROTO); never the first byte of a marshal.
+_PICKLE = 0x80
+
+
 def dump_summaries(summaries: Sequence[Any]) -> bytes:
-    """Summaries as a pickle (protocol 5)."""
-    return pickle.dumps(tuple(summaries), protocol=5)
+    """Summaries as :mod:`marshal` data (bytes-like values come back as bytes); a pickle when
+    they hold something marshal cannot write (which then never loads: see :func:`load_summaries`)."""
+    try:
+        return marshal.dumps(tuple(summaries), 4)
+    except ValueError:
+        return pickle.dumps(tuple(summaries), protocol=5)
 
 
 def load_summaries(blob: bytes) -> tuple[Any, ...] | None:
-    """Summaries back, or None when the blob holds anything but built-in values."""
+    """Summaries back, or None when the blob holds anything but built-in values (or is damaged)."""
     try:
-        return tuple(_BuiltinsOnly(io.BytesIO(blob)).load())
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
+        loaded = _BuiltinsOnly(io.BytesIO(blob)).load() if blob[0] == _PICKLE else marshal.loads(blob)
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError):
         return None
+    return loaded if type(loaded) is tuple else None
 
 
 class AuditCache:
@@ -86,17 +99,13 @@ class AuditCache:
 
     def cached(self, config_id: int, content_ids: Iterable[int]) -> dict[int, CachedResult]:
         """The cached results among ``content_ids``: id -> result."""
-        wanted = list(dict.fromkeys(content_ids))
         out: dict[int, CachedResult] = {}
-        for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start:start + _CHUNK]
-            marks = ",".join("?" * len(chunk))
-            for cid, findings, summaries in self.conn.execute(
-                    f"SELECT content_id, findings, summaries FROM audit_results WHERE config_id = ? "
-                    f"AND content_id IN ({marks})", (config_id, *chunk)):
-                loaded = load_summaries(summaries)
-                if loaded is not None:
-                    out[cid] = CachedResult(orjson.loads(findings) if findings else [], loaded)
+        for cid, findings, summaries in where_in(
+                self.conn, "SELECT content_id, findings, summaries FROM audit_results WHERE config_id = ? "
+                "AND content_id IN ({marks})", content_ids, (config_id,)):
+            loaded = load_summaries(summaries)
+            if loaded is not None:
+                out[cid] = CachedResult(orjson.loads(findings) if findings else [], loaded)
         return out
 
     def missing(self, config_id: int, dataset_id: int, version: int) -> list[int]:
@@ -106,13 +115,17 @@ class AuditCache:
             "(SELECT 1 FROM audit_results a WHERE a.config_id = ? AND a.content_id = s.content_id)",
             (dataset_id, version, version, config_id))]
 
-    def entry_results(self, config_id: int, dataset_id: int, version: int) -> Iterator[EntryResultRow]:
-        """Every included entry of a version, in order, with its cached result (one streaming query)."""
-        yield from self.conn.execute(
+    def entry_results(self, config_id: int, dataset_id: int, version: int,
+                      size: int = 2000) -> Iterator[list[EntryResultRow]]:
+        """Every included entry of a version, in order, with its cached result: one streaming
+        query, ``size`` rows at a time."""
+        cursor = self.conn.execute(
             f"SELECT s.content_id, e.key, e.source_path, e.source_line, a.findings, a.summaries FROM {BY_POSITION} "
             "JOIN entries e ON e.id = s.entry_id LEFT JOIN audit_results a ON a.config_id = ? AND a.content_id = "
             f"s.content_id WHERE {VISIBLE} AND s.excluded IS NULL ORDER BY s.position, s.entry_id",
             (config_id, dataset_id, version, version))
+        while chunk := cursor.fetchmany(size):
+            yield chunk
 
     def remembered(self, key: str) -> str | None:
         """A small value remembered under ``key`` (e.g. the kind detected for a sample of entries)."""
@@ -124,7 +137,7 @@ class AuditCache:
         self.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
     def store(self, config_id: int, results: dict[int, tuple[list[list[Any]], bytes]]) -> None:
-        """Cache results: content id -> (finding rows, pickled summaries). Call inside a write."""
+        """Cache results: content id -> (finding rows, encoded summaries). Call inside a write."""
         self.conn.executemany(
             "INSERT OR REPLACE INTO audit_results (config_id, content_id, findings, summaries) VALUES (?, ?, ?, ?)",
             ((config_id, cid, orjson.dumps(rows) if rows else None, blob) for cid, (rows, blob) in results.items()))

@@ -8,9 +8,8 @@ from dataclasses import dataclass
 
 from threadsmith.model import Conversation
 from threadsmith.store import codec
+from threadsmith.store.lookup import CHUNK, where_in
 
-#: Hashes looked up per query (SQLite's default limit on variables is 32,766).
-_LOOKUP_CHUNK = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,16 +106,9 @@ class Contents:
         self.conn.execute("INSERT INTO content_text (content_text, rank) VALUES ('crisismerge', 16)")
         self.conn.execute("DELETE FROM meta WHERE key = 'text_bulk'")
 
-    def _where_in(self, select: str, keys: Iterable[object]) -> Iterator[tuple]:
-        """Rows of ``{select} IN (...)`` over the distinct ``keys``, a chunk of them per query."""
-        wanted = list(dict.fromkeys(keys))
-        for start in range(0, len(wanted), _LOOKUP_CHUNK):
-            chunk = wanted[start:start + _LOOKUP_CHUNK]
-            yield from self.conn.execute(f"{select} IN ({','.join('?' * len(chunk))})", chunk)
-
     def ids(self, hashes: Iterable[bytes]) -> dict[bytes, int]:
         """The stored contents among ``hashes``: hash -> id."""
-        return {digest: cid for digest, cid in self._where_in("SELECT hash, id FROM contents WHERE hash", hashes)}
+        return dict(where_in(self.conn, "SELECT hash, id FROM contents WHERE hash IN ({marks})", hashes))
 
     def body(self, content_id: int) -> bytes:
         """The stored bytes of one content."""
@@ -124,18 +116,19 @@ class Contents:
 
     def bodies(self, content_ids: Iterable[int]) -> dict[int, bytes]:
         """Several bodies at once: id -> bytes."""
-        return {cid: bytes(body) for cid, body in self._where_in("SELECT id, body FROM contents WHERE id", content_ids)}
+        rows = where_in(self.conn, "SELECT id, body FROM contents WHERE id IN ({marks})", content_ids)
+        return {cid: bytes(body) for cid, body in rows}
 
     def hashed_bodies(self, content_ids: Iterable[int]) -> dict[int, tuple[bytes, bytes]]:
         """Several contents at once: id -> (hash, body)."""
-        rows = self._where_in("SELECT id, hash, body FROM contents WHERE id", content_ids)
+        rows = where_in(self.conn, "SELECT id, hash, body FROM contents WHERE id IN ({marks})", content_ids)
         return {cid: (bytes(digest), bytes(body)) for cid, digest, body in rows}
 
     def hash_of(self, content_id: int) -> bytes:
         """The digest of one content."""
         return bytes(self.conn.execute("SELECT hash FROM contents WHERE id = ?", (content_id,)).fetchone()[0])
 
-    def iter_bodies(self, content_ids: Iterable[int], chunk: int = _LOOKUP_CHUNK) -> Iterator[tuple[int, bytes]]:
+    def iter_bodies(self, content_ids: Iterable[int], chunk: int = CHUNK) -> Iterator[tuple[int, bytes]]:
         """``(id, body)`` for each id, in the order given, fetched in chunks."""
         pending: list[int] = []
         for cid in content_ids:

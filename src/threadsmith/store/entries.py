@@ -12,8 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from threadsmith.errors import NotFound
-
-_CHUNK = 500
+from threadsmith.store.lookup import where_in
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,14 +80,8 @@ class Entries:
 
     def taken(self, dataset_id: int, keys: Iterable[str]) -> set[str]:
         """The keys among ``keys`` that the dataset already uses."""
-        wanted = list(dict.fromkeys(keys))
-        found: set[str] = set()
-        for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start:start + _CHUNK]
-            marks = ",".join("?" * len(chunk))
-            found.update(k for (k,) in self.conn.execute(
-                f"SELECT key FROM entries WHERE dataset_id = ? AND key IN ({marks})", (dataset_id, *chunk)))
-        return found
+        sql = "SELECT key FROM entries WHERE dataset_id = ? AND key IN ({marks})"
+        return {k for (k,) in where_in(self.conn, sql, keys, (dataset_id,))}
 
     def by_key(self, dataset_id: int, key: str, dataset_name: str = "") -> EntryRow:
         """The entry with this key; :class:`NotFound` otherwise."""
@@ -101,22 +94,10 @@ class Entries:
 
     def ids_for_keys(self, dataset_id: int, keys: Iterable[str]) -> dict[str, int]:
         """Entry ids of the given keys that exist: key -> id."""
-        wanted = list(dict.fromkeys(keys))
-        found: dict[str, int] = {}
-        for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start:start + _CHUNK]
-            marks = ",".join("?" * len(chunk))
-            found.update((k, i) for k, i in self.conn.execute(
-                f"SELECT key, id FROM entries WHERE dataset_id = ? AND key IN ({marks})", (dataset_id, *chunk)))
-        return found
+        sql = "SELECT key, id FROM entries WHERE dataset_id = ? AND key IN ({marks})"
+        return dict(where_in(self.conn, sql, keys, (dataset_id,)))
 
     def by_ids(self, entry_ids: Iterable[int]) -> dict[int, EntryRow]:
         """Several entries: id -> row."""
-        wanted = list(dict.fromkeys(entry_ids))
-        out: dict[int, EntryRow] = {}
-        for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start:start + _CHUNK]
-            marks = ",".join("?" * len(chunk))
-            for row in self.conn.execute(f"SELECT {_COLUMNS} FROM entries WHERE id IN ({marks})", chunk):
-                out[row[0]] = EntryRow(*row)
-        return out
+        rows = where_in(self.conn, f"SELECT {_COLUMNS} FROM entries WHERE id IN ({{marks}})", entry_ids)
+        return {row[0]: EntryRow(*row) for row in rows}

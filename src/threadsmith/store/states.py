@@ -12,6 +12,8 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from threadsmith.store.lookup import where_in
+
 #: The states visible in a version. The unary ``+`` keeps the planner from reading them through
 #: ``states_by_start`` (every state starts at or before the head, so that index selects all of
 #: them and forces a sort); the position or content index is the right one for these queries.
@@ -117,16 +119,9 @@ class States:
 
     def current(self, entry_ids: Iterable[int]) -> dict[int, Slot]:
         """The current slot of each entry that has one: entry id -> slot."""
-        out: dict[int, Slot] = {}
-        wanted = list(dict.fromkeys(entry_ids))
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            for row in self.conn.execute(
-                    f"SELECT {SLOT_COLUMNS} FROM states s INDEXED BY states_by_entry JOIN entries e "
-                    f"ON e.id = s.entry_id WHERE s.entry_id IN ({marks}) AND s.valid_to IS NULL", chunk):
-                out[row[1]] = Slot(*row)
-        return out
+        rows = where_in(self.conn, f"SELECT {SLOT_COLUMNS} FROM states s INDEXED BY states_by_entry JOIN entries e "
+                        "ON e.id = s.entry_id WHERE s.entry_id IN ({marks}) AND s.valid_to IS NULL", entry_ids)
+        return {row[1]: Slot(*row) for row in rows}
 
     def apply(self, dataset_id: int, version: int, changes: Sequence[Change]) -> None:
         """Write version ``version``: close the replaced states and insert the new ones."""

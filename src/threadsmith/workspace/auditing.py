@@ -13,7 +13,7 @@ import multiprocessing
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -34,12 +34,14 @@ from threadsmith.workspace.versioning import utc_now
 
 #: ``progress(done, total)``: entries audited so far.
 AuditProgress = Callable[[int, int], None]
-#: Computed results: content id -> (finding rows, pickled summaries).
+#: Computed results: content id -> (finding rows, encoded summaries, see ``dump_summaries``).
 Computed = dict[int, tuple[list[list[Any]], bytes]]
 _CHUNK = 2000
 #: Contents checked per batch (and per write transaction) when filling the cache.
 _FILL_CHUNK = 4096
 _PARALLEL_MIN = 256
+#: Contents a batching check (the template checks render a batch at once) prepares for at a time.
+_PREPARE_CHUNK = 512
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,12 +54,15 @@ class CheckPlan:
     fingerprint: str
 
 
-def plan_checks(config: Config, kind: str) -> CheckPlan:
-    """Build the checks for ``config`` and dataset kind ``kind``, with their cache fingerprint."""
-    context = CheckContext(kind=kind)
+def plan_checks(config: Config, kind: str, tokens: CheckContext | None = None) -> CheckPlan:
+    """Build the checks for ``config`` and dataset kind ``kind``, with their cache fingerprint;
+    ``tokens`` lends its tokenizer, ``train_on`` and ``max_tokens`` (template checks, real counts)."""
+    context = CheckContext(kind=kind) if tokens is None else replace(tokens, kind=kind)
     checks = build_checks(config.select, config.ignore, config.checks, context)
     identity = {"codes": checks.codes, "options": config.checks, "kind": kind, "code": _checks_code_digest(),
                 "threadsmith": _VERSION}
+    if context.tokenizer is not None:
+        identity["tokenizer"] = [context.tokenizer.fingerprint, context.train_on, context.max_tokens]
     digest = hashlib.sha256(orjson.dumps(identity, option=orjson.OPT_SORT_KEYS, default=str)).hexdigest()
     return CheckPlan(config, context, checks, digest)
 
@@ -212,11 +217,15 @@ def _summaries_of(blob: bytes) -> tuple[Any, ...]:
 
 
 def check_contents(runner: Runner, items: Sequence[tuple[int, bytes]]) -> list[tuple[int, tuple[list[list[Any]], bytes]]]:
-    """Check stored contents: ``(content id, (finding rows, pickled summaries))`` each."""
+    """Check stored contents: ``(content id, (finding rows, encoded summaries))`` each."""
     out = []
-    for cid, body in items:
-        result = runner.process(decode(body, Entity(None, "", Source())))
-        out.append((cid, ([finding_row(f) for f in result.findings], dump_summaries(result.summaries))))
+    for start in range(0, len(items), _PREPARE_CHUNK):
+        part = items[start:start + _PREPARE_CHUNK]
+        conversations = [decode(body, Entity(None, "", Source())) for _, body in part]
+        runner.prepare(conversations)  # checks that batch (template checks) see the batch first
+        for (cid, _), conversation in zip(part, conversations):
+            result = runner.process(conversation)
+            out.append((cid, ([finding_row(f) for f in result.findings], dump_summaries(result.summaries))))
     return out
 
 
@@ -235,7 +244,7 @@ def _check_part(items: list[tuple[int, bytes]]) -> list[tuple[int, tuple[list[li
 
 
 def audit_version(store: Store, dataset: DatasetRow, version: int, config: Config,
-                  progress: AuditProgress | None = None) -> AuditReport:
+                  progress: AuditProgress | None = None, tokens: CheckContext | None = None) -> AuditReport:
     """Audit one version, reusing cached results; the report follows the audit JSON contract.
 
     First the contents without a cached result under this configuration are checked (in
@@ -244,7 +253,7 @@ def audit_version(store: Store, dataset: DatasetRow, version: int, config: Confi
     are never read or decoded again.
     """
     started = time.perf_counter()
-    plan = plan_checks(config, detect_version_kind(store, dataset, version, config))
+    plan = plan_checks(config, detect_version_kind(store, dataset, version, config), tokens)
     source = ResultSource(store, plan)
     entries = store.versions.get(dataset, version).entries
     missing = store.audit.missing(source.config_id, dataset.id, version)
@@ -265,40 +274,34 @@ def audit_version(store: Store, dataset: DatasetRow, version: int, config: Confi
 
 def _observe_version(store: Store, dataset: DatasetRow, version: int, plan: CheckPlan, source: ResultSource,
                      progress: AuditProgress | None, done: int, total: int) -> tuple[list[Finding], list[Finding], int]:
-    """Feed every included entry's cached results to the dataset checks; (entry findings, dataset findings, entries)."""
+    """Feed every included entry's cached results to the dataset checks; (entry findings, dataset findings, entries).
+
+    A chunk of entries at a time: their summaries are decoded in one pass and handed to
+    :meth:`Runner.observe_many` (a batch per check); findings are built only for entries that have some.
+    """
     runner = Runner(plan.checks)
     expected = len(plan.checks.dataset)
     findings: list[Finding] = []
-    batch: list[tuple[Sequence[Any], EntryRef]] = []
     ordinal = 0
-    for content_id, key, path, line, rows, blob in store.audit.entry_results(source.config_id, dataset.id, version):
-        summaries = load_summaries(blob) if blob is not None else None
-        if summaries is None or len(summaries) != expected:  # not cached yet, or a result that will not load
-            result = source.results([content_id])[content_id]
-            found, summaries = result.findings, (*result.summaries, *(None,) * expected)[:expected]
-        else:
-            found = orjson.loads(rows) if rows else ()
-        for row in found:
-            findings.append(relocate_at(row, path, ordinal, key, line))
-        batch.append((summaries, EntryRef(path, ordinal, key, line)))
-        ordinal += 1
-        if len(batch) == _CHUNK:
-            observe_batch(runner, batch)
-            batch = []
-            if progress is not None:
-                progress(done + ordinal, total)
-    observe_batch(runner, batch)
-    if progress is not None:
-        progress(done + ordinal, total)
-    return findings, runner.finish(), ordinal
-
-
-def observe_batch(runner: Runner, batch: Sequence[tuple[Sequence[Any], EntryRef]]) -> None:
-    """Feed a batch of cached entries' summaries to the dataset checks (``Runner.observe_many``:
-    a batch per check, as the file audit does)."""
-    if batch:
-        rows, refs = zip(*batch)
+    for chunk in store.audit.entry_results(source.config_id, dataset.id, version, _CHUNK):
+        rows: list[Any] = [load_summaries(entry[5]) if entry[5] is not None else None for entry in chunk]
+        for i in [i for i, (entry, summaries) in enumerate(zip(chunk, rows))
+                  if entry[4] is not None or summaries is None or len(summaries) != expected]:
+            entry, summaries = chunk[i], rows[i]
+            if summaries is None or len(summaries) != expected:  # not cached yet, or a result that will not load
+                result = source.results([entry[0]])[entry[0]]
+                found, rows[i] = result.findings, (*result.summaries, *(None,) * expected)[:expected]
+            else:
+                found = orjson.loads(entry[4])
+            findings += [relocate_at(row, entry[2], ordinal + i, entry[1], entry[3]) for row in found]
+        refs = [EntryRef(path, ordinal + i, key, line) for i, (_, key, path, line, _, _) in enumerate(chunk)]
         runner.observe_many(rows, refs)
+        ordinal += len(chunk)
+        if progress is not None:
+            progress(done + ordinal, total)
+    if progress is not None and not ordinal:
+        progress(done, total)
+    return findings, runner.finish(), ordinal
 
 
 def summarize(findings: list[Finding], dataset: str, version: int, entries: int, config: Config, plan: CheckPlan,
