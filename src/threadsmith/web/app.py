@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from threadsmith.web import (api_entries, api_export, api_findings, api_history, api_library, api_runs,
                              export_pages, pages, run_pages)
 from threadsmith.web import api_probes
+from threadsmith.web import api_render, render_pages
 from threadsmith.web.responses import HANDLERS
 from threadsmith.web.security import middleware
 from threadsmith.web.settings import ServerSettings
@@ -49,7 +50,7 @@ def build_app(settings: ServerSettings) -> FastAPI:
         app.add_exception_handler(kind, handler)
     app.middleware("http")(middleware(settings))
     for module in (api_entries, api_history, api_findings, api_library, api_runs, api_export, pages, run_pages,
-                   export_pages, api_probes):
+                   export_pages, api_probes, api_render, render_pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
