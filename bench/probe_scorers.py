@@ -8,6 +8,15 @@ A case is positive when a careful reader judged the behavior failed (``bad: true
 flags it when its check does not pass. The "dev" sets were read while the scorers were tuned, so
 their figures are optimistic; the "held-out" sets (holdout_*.yaml) were written afterwards and
 not used for tuning: trust those more.
+
+Most files hold one reply per case; the file format (a check type, a default context and args,
+cases) is described in threadsmith.probe.validation, including the validation-only kinds:
+``format.verifiable`` (each case names its own check), ``overuse.distinct_n`` and
+``overuse.introduced`` (a case is base and tuned replies to the same prompts),
+``forgetting.answer_changed`` (a base and a tuned reply to one multiple-choice question) and
+``forgetting.extract_choice`` (a reply and the index of the choice it gives; scored as retrieval,
+so "bad" counts the cases with an answer). KL from the base is a measurement, not a decision:
+it has no labelled set.
 """
 
 from __future__ import annotations
@@ -62,7 +71,8 @@ def main() -> int:
     if args.markdown:
         print("| scorer | set | file | cases | bad | precision | recall |\n|---|---|---|---|---|---|---|")
         for (kind, v), p in zip(rows, paths, strict=True):
-            print(f"| `{v.check}` | {kind} | {p.stem} | {v.cases} | {v.bad} | {v.precision:.2f} | {v.recall:.2f} |")
+            precision = f"{v.precision:.2f}" if v.true_positives + v.false_positives else "n/a (none flagged)"
+            print(f"| `{v.check}` | {kind} | {p.stem} | {v.cases} | {v.bad} | {precision} | {v.recall:.2f} |")
     else:
         print(f"{'scorer':28} {'set':8} {'cases':>5} {'bad':>4} {'precision':>9} {'recall':>6}")
         for kind, v in rows:

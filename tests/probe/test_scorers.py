@@ -20,12 +20,20 @@ LABELLED = sorted(Path(__file__).with_name("labelled").glob("*.yaml"))
 #: assistant-talk and agency held-out sets are the seventh round, measured once after the cue-class
 #: rewrite (role 1.00/1.00, agency 1.00/0.70: see bench/RESULTS.md); earlier rounds are dev sets now.
 HOLDOUT_FLOORS = {"role.no_assistant_speak": (0.9, 0.8), "agency.no_user_narration": (0.9, 0.6),
-                  "format.contract": (0.9, 0.9), "slop.rate": (0.9, 0.8)}
+                  "format.contract": (0.9, 0.9), "slop.rate": (0.9, 0.8),
+                  # Fourth session (measured once: persona 0.86/0.86, the rest 1.00/1.00 but
+                  # introduced phrases 1.00/0.00: 5-reply sets are below its power, see RESULTS).
+                  "role.persona": (0.8, 0.8), "format.verifiable": (0.9, 0.9), "overuse.distinct_n": (0.9, 0.9),
+                  "overuse.introduced": (0.9, 0.0), "forgetting.extract_choice": (0.9, 0.9),
+                  "forgetting.answer_changed": (0.9, 0.9)}
 #: Dev sets that were fresh held-out rounds: floors under their figures.
 SET_FLOORS = {"agency_5": (0.9, 0.8), "agency_7": (0.9, 0.8), "role_assistant_speak_7": (0.9, 0.9)}
 FLOORS = {"role.no_assistant_speak": (0.85, 0.85), "role.identity": (0.85, 0.85),
           "agency.no_user_narration": (0.85, 0.8), "format.contract": (0.85, 0.85), "slop.rate": (0.85, 0.85),
-          "emotion.drift": (0.7, 0.9), "length.in_band": (0.9, 0.9), "correction.follows": (0.75, 0.9)}
+          "emotion.drift": (0.7, 0.9), "length.in_band": (0.9, 0.9), "correction.follows": (0.75, 0.9),
+          "role.persona": (0.85, 0.8), "format.verifiable": (0.9, 0.9), "overuse.distinct_n": (0.9, 0.9),
+          "overuse.introduced": (0.9, 0.0), "forgetting.extract_choice": (0.9, 0.9),
+          "forgetting.answer_changed": (0.9, 0.9)}
 
 
 @pytest.mark.parametrize("path", LABELLED, ids=lambda p: p.stem)
@@ -202,3 +210,33 @@ def test_forgetting_kl_and_answer_changes() -> None:
     rate, changed = forgetting.answer_changes({"a": 0, "b": 1}, {"a": 0, "b": 2})
     assert rate == 0.5 and changed == ["b"]
     assert forgetting.accuracy({"a": 0, "b": 2}, {"a": 0, "b": 1}) == 0.5
+
+
+def test_extract_choice_reads_letters_names_and_hedges() -> None:
+    choices = ["Lyon", "Paris", "Berlin", "Madrid"]
+    assert forgetting.extract_choice("The answer is (B).", choices) == 1
+    assert forgetting.extract_choice("c) Berlin", choices) == 2
+    assert forgetting.extract_choice("A lot of people say Lyon, but the answer is B.", choices) == 1
+    assert forgetting.extract_choice("It's Paris, not Lyon.", choices) == 1  # a negated choice is skipped
+    assert forgetting.extract_choice("Lyon or Paris, hard to say.", choices) is None  # a hedge
+    assert forgetting.extract_choice("I can't help with that.", choices) is None
+    assert forgetting.extract_choice("At 100 degrees.", ["0 degrees", "100 degrees"]) == 1  # a distinctive word
+
+
+def test_verifiable_plurals_and_abbreviations() -> None:
+    ctx = ReplyContext()
+    assert v.must_include_any("Three ships passed.", ctx, any=["ship"]).passed
+    assert not v.must_not_include("Storms again.", ctx, any=["storm"]).passed
+    assert not v.must_include_any("The shipwright came.", ctx, any=["ship"]).passed
+    assert v.sentences_between("Mr. Penrose left, and Dr. Soto came.", ctx, max=1).passed
+
+
+def test_introduced_phrases_need_many_replies() -> None:
+    """The informative prior makes the test conservative: a phrase the base never uses is found in
+    10 of 40 thirty-word replies, not in 5 of 10 (bench/RESULTS.md: recall 0 on the 5-reply sets)."""
+    def pairs(n: int, used: int, seed: str) -> list[tuple[int, str]]:
+        return [(i, " ".join(f"{seed}{i}w{k}" for k in range(30)) + (" barely above a whisper" if i < used else ""))
+                for i in range(n)]
+
+    assert any("whisper" in i.phrase for i in overuse.introduced_phrases(pairs(40, 10, "t"), pairs(40, 0, "b")))
+    assert not overuse.introduced_phrases(pairs(10, 5, "t"), pairs(10, 0, "b"))

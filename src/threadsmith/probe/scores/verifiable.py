@@ -28,8 +28,13 @@ def words_between(reply: str, context: ReplyContext, min: int | None = None, max
     return _between(len(words(reply)), min, max, "words")
 
 
+#: Honorifics and the like whose period ends no sentence ("Mr. Penrose left").
+_ABBREVIATION = re.compile(r"\b(Mr|Mrs|Ms|Mx|Dr|Prof|St|Sr|Jr|Capt|Col|Gen|Lt|Sgt|Rev|Fr|Mt)\.(?=\s)")
+
+
 def sentences_between(reply: str, context: ReplyContext, min: int | None = None, max: int | None = None) -> Outcome:
-    return _between(len(sentences(reply.strip())) if reply.strip() else 0, min, max, "sentences")
+    text = _ABBREVIATION.sub(r"\1", reply.strip())
+    return _between(len(sentences(text)) if text else 0, min, max, "sentences")
 
 
 def paragraphs_between(reply: str, context: ReplyContext, min: int | None = None, max: int | None = None) -> Outcome:
@@ -40,17 +45,21 @@ def _terms(any: Sequence[str] | str) -> list[str]:
     return [any] if isinstance(any, str) else list(any)
 
 
-def must_include_any(reply: str, context: ReplyContext, any: Sequence[str] | str = ()) -> Outcome:
-    """Passes when the reply contains one of the terms (case-insensitive, whole words)."""
+def _found(reply: str, any: Sequence[str] | str) -> list[str]:
+    """The terms in the reply: case-insensitive whole words, a plural or possessive counting ("ships")."""
     low = reply.lower()
-    found = [t for t in _terms(any) if re.search(rf"(?<!\w){re.escape(t.lower())}(?!\w)", low)]
+    return [t for t in _terms(any) if re.search(rf"(?<!\w){re.escape(t.lower())}(?:s|es|'s|’s)?(?!\w)", low)]
+
+
+def must_include_any(reply: str, context: ReplyContext, any: Sequence[str] | str = ()) -> Outcome:
+    """Passes when the reply contains one of the terms (case-insensitive, whole words or their plurals)."""
+    found = _found(reply, any)
     return Outcome(1.0 if found else 0.0, bool(found), "" if found else f"none of {_terms(any)} in the reply")
 
 
 def must_not_include(reply: str, context: ReplyContext, any: Sequence[str] | str = ()) -> Outcome:
-    """Fails when the reply contains one of the terms (case-insensitive, whole words)."""
-    low = reply.lower()
-    found = [t for t in _terms(any) if re.search(rf"(?<!\w){re.escape(t.lower())}(?!\w)", low)]
+    """Fails when the reply contains one of the terms (case-insensitive, whole words or their plurals)."""
+    found = _found(reply, any)
     return Outcome(0.0 if found else 1.0, not found, f"contains {found[0]!r}" if found else "")
 
 
