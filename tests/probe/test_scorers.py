@@ -21,10 +21,10 @@ LABELLED = sorted(Path(__file__).with_name("labelled").glob("*.yaml"))
 #: rewrite (role 1.00/1.00, agency 1.00/0.70: see bench/RESULTS.md); earlier rounds are dev sets now.
 HOLDOUT_FLOORS = {"role.no_assistant_speak": (0.9, 0.8), "agency.no_user_narration": (0.9, 0.6),
                   "format.contract": (0.9, 0.9), "slop.rate": (0.9, 0.8),
-                  # Fourth session (measured once: persona 0.86/0.86, the rest 1.00/1.00 but
-                  # introduced phrases 1.00/0.00: 5-reply sets are below its power, see RESULTS).
+                  # Fourth session (measured once: persona 0.86/0.86, the rest 1.00/1.00; introduced
+                  # phrases 1.00/0.00 with the log-odds test, 1.00/0.75 with the reply-count gates).
                   "role.persona": (0.8, 0.8), "format.verifiable": (0.9, 0.9), "overuse.distinct_n": (0.9, 0.9),
-                  "overuse.introduced": (0.9, 0.0), "forgetting.extract_choice": (0.9, 0.9),
+                  "overuse.introduced": (0.9, 0.7), "forgetting.extract_choice": (0.9, 0.9),
                   "forgetting.answer_changed": (0.9, 0.9)}
 #: Dev sets that were fresh held-out rounds: floors under their figures.
 SET_FLOORS = {"agency_5": (0.9, 0.8), "agency_7": (0.9, 0.8), "role_assistant_speak_7": (0.9, 0.9)}
@@ -32,7 +32,7 @@ FLOORS = {"role.no_assistant_speak": (0.85, 0.85), "role.identity": (0.85, 0.85)
           "agency.no_user_narration": (0.85, 0.8), "format.contract": (0.85, 0.85), "slop.rate": (0.85, 0.85),
           "emotion.drift": (0.7, 0.9), "length.in_band": (0.9, 0.9), "correction.follows": (0.75, 0.9),
           "role.persona": (0.85, 0.8), "format.verifiable": (0.9, 0.9), "overuse.distinct_n": (0.9, 0.9),
-          "overuse.introduced": (0.9, 0.0), "forgetting.extract_choice": (0.9, 0.9),
+          "overuse.introduced": (0.9, 0.7), "forgetting.extract_choice": (0.9, 0.9),
           "forgetting.answer_changed": (0.9, 0.9)}
 
 
@@ -146,9 +146,10 @@ def test_slop_rate_and_distinct_n() -> None:
 
 def test_introduced_phrases_need_two_probes() -> None:
     tuned = [("p1", "She smiles softly and waits by the lamp."), ("p2", "He smiles softly at the boat."),
-             ("p3", "The gull cries over the harbour wall."), ("p3", "The harbour wall again, the harbour wall.")]
+             ("p2", "She smiles softly again."), ("p3", "The gull cries over the harbour wall."),
+             ("p3", "By the harbour wall again."), ("p3", "The harbour wall, the harbour wall.")]
     base = [("p1", "She waits by the lamp."), ("p2", "He looks at the boat."), ("p3", "A gull cries.")]
-    phrases = [i.phrase for i in overuse.introduced_phrases(tuned, base, min_z=0.5)]
+    phrases = [i.phrase for i in overuse.introduced_phrases(tuned, base, sizes=(2,), max_p=0.5)]
     assert "smiles softly" in phrases
     assert not any("harbour wall" in p for p in phrases)  # one probe only
 
@@ -231,12 +232,15 @@ def test_verifiable_plurals_and_abbreviations() -> None:
     assert v.sentences_between("Mr. Penrose left, and Dr. Soto came.", ctx, max=1).passed
 
 
-def test_introduced_phrases_need_many_replies() -> None:
-    """The informative prior makes the test conservative: a phrase the base never uses is found in
-    10 of 40 thirty-word replies, not in 5 of 10 (bench/RESULTS.md: recall 0 on the 5-reply sets)."""
+def test_introduced_phrases_gates() -> None:
+    """Repeated in 3 of 5 replies (the base: never) is introduced; in 2 of 5, or as often as the base, is not."""
     def pairs(n: int, used: int, seed: str) -> list[tuple[int, str]]:
         return [(i, " ".join(f"{seed}{i}w{k}" for k in range(30)) + (" barely above a whisper" if i < used else ""))
                 for i in range(n)]
 
-    assert any("whisper" in i.phrase for i in overuse.introduced_phrases(pairs(40, 10, "t"), pairs(40, 0, "b")))
-    assert not overuse.introduced_phrases(pairs(10, 5, "t"), pairs(10, 0, "b"))
+    found = overuse.introduced_phrases(pairs(5, 3, "t"), pairs(5, 0, "b"))
+    assert found and found[0].phrase == "barely above a whisper" and (found[0].count, found[0].base_count) == (3, 0)
+    assert found[0].p == pytest.approx(21 / 252, abs=1e-4)  # one-sided Fisher: C(7,2) / C(10,5)
+    assert not overuse.introduced_phrases(pairs(5, 2, "t"), pairs(5, 0, "b"))
+    assert not overuse.introduced_phrases(pairs(5, 4, "t"), pairs(5, 3, "b"))  # the base says it too
+    assert overuse.fisher_greater(5, 5, 0, 5) == pytest.approx(1 / 252)

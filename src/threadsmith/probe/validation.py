@@ -79,7 +79,7 @@ def _distinct(case: Mapping[str, Any], args: Mapping[str, Any]) -> Judged:
 def _introduced(case: Mapping[str, Any], args: Mapping[str, Any]) -> Judged:
     tuned, base = ([(str(i), text) for i, text in enumerate(case[side])] for side in ("tuned", "base"))
     found = introduced_phrases(tuned, base, **args)
-    return bool(case["bad"]), bool(found), True, ", ".join(f"'{i.phrase}' z={i.z}" for i in found[:3]) or "none"
+    return bool(case["bad"]), bool(found), True, ", ".join(f"'{i.phrase}' {i.count}/{len(tuned)} vs {i.base_count}/{len(base)} p={i.p}" for i in found[:3]) or "none"
 
 
 def _extracted(case: Mapping[str, Any], args: Mapping[str, Any]) -> Judged:

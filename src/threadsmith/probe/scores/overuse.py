@@ -4,9 +4,9 @@
   (:func:`threadsmith.checks.slop.stock_phrase_hits`; a single word weighs 0.5, a phrase 1).
 * :func:`distinct_n`: unique n-grams over all n-grams of a set of replies, each cut to the same
   word budget first (distinct-n falls with length, so unequal lengths would decide it).
-* :func:`introduced_phrases`: n-grams over-represented in a variant's replies against the base
-  model's replies to the same probes: log-odds ratio with an informative Dirichlet prior
-  (Monroe et al. 2008), counted only when used in at least two probes (topic words drop out).
+* :func:`introduced_phrases`: phrases of three words or more that a variant repeats across its
+  replies and the base model does not: counted per reply, used in at least two probes (topic words
+  drop out), a share at least three times the base's, and a one-sided Fisher exact test.
 """
 
 from __future__ import annotations
@@ -40,16 +40,13 @@ def distinct_n(replies: Sequence[str], n: int = 2, budget: int = 50) -> float:
     return len(set(grams)) / len(grams) if grams else 0.0
 
 
-#: The informative prior: each phrase's pooled count (both sides) times this, as pseudo-counts.
-_PRIOR_SHARE = 0.5
-
-
 @dataclass(frozen=True, slots=True)
 class Introduced:
-    """A phrase the variant uses more than the base: z-score, counts, and in how many probes."""
+    """A phrase the variant uses more than the base: in how many of its replies (``count``) against
+    the base's (``base_count``), in how many probes, and the one-sided Fisher exact p-value."""
 
     phrase: str
-    z: float
+    p: float
     count: int
     base_count: int
     probes: int
@@ -65,13 +62,24 @@ def _grams(text: str, sizes: Sequence[int]) -> set[tuple[str, ...]]:
     return found
 
 
-def introduced_phrases(variant: Sequence[tuple[str, str]], base: Sequence[tuple[str, str]],
-                       sizes: Sequence[int] = (2, 3, 4), min_probes: int = 2, top: int = 15,
-                       min_z: float = 1.96) -> list[Introduced]:
-    """Phrases over-represented in ``variant`` against ``base``; both are (probe id, reply) pairs.
+def fisher_greater(k: int, n: int, k_other: int, n_other: int) -> float:
+    """One-sided Fisher exact p-value that ``k`` of ``n`` is a larger share than ``k_other`` of ``n_other``."""
+    total, hits = n + n_other, k + k_other
+    denominator = math.comb(total, n)
+    return sum(math.comb(hits, x) * math.comb(total - hits, n - x) for x in range(k, min(hits, n) + 1)) / denominator
 
-    Counts are per reply (a phrase repeated in one reply counts once), with the pooled counts as
-    the prior, so rare phrases need more evidence.
+
+def introduced_phrases(variant: Sequence[tuple[str, str]], base: Sequence[tuple[str, str]],
+                       sizes: Sequence[int] = (3, 4), min_probes: int = 2, min_replies: int = 3,
+                       min_ratio: float = 3.0, max_p: float = 0.1, top: int = 15) -> list[Introduced]:
+    """Phrases the variant repeats and the base does not; both are (probe id, reply) pairs.
+
+    A phrase counts once per reply. It is introduced when it is three words or more (two-word
+    phrases are mostly topic words: "the lamp"), the variant uses it in at least ``min_replies``
+    replies to at least ``min_probes`` probes, its share of the variant's replies is at least
+    ``min_ratio`` times the base's (half a reply added to the base's count, so a base that never
+    uses it still needs a real share), and a one-sided Fisher exact test puts the difference at
+    p <= ``max_p``. Probe sets are small, so the test is one of several gates, not the only one.
     """
     mine: Counter[tuple[str, ...]] = Counter()
     theirs: Counter[tuple[str, ...]] = Counter()
@@ -82,20 +90,18 @@ def introduced_phrases(variant: Sequence[tuple[str, str]], base: Sequence[tuple[
             probes.setdefault(gram, set()).add(probe_id)
     for _, reply in base:
         theirs.update(_grams(reply, sizes))
-    n_mine, n_theirs = sum(mine.values()), sum(theirs.values())
-    prior_total = _PRIOR_SHARE * (n_mine + n_theirs)
+    n_mine, n_theirs = len(variant), len(base)
     found = []
     for gram, count in mine.items():
-        if len(probes[gram]) < min_probes:
+        if count < min_replies or len(probes[gram]) < min_probes:
             continue
         other = theirs[gram]
-        alpha = _PRIOR_SHARE * (count + other)
-        delta = (math.log((count + alpha) / (n_mine + prior_total - count - alpha))
-                 - math.log((other + alpha) / (n_theirs + prior_total - other - alpha)))
-        z = delta / math.sqrt(1 / (count + alpha) + 1 / (other + alpha))
-        if z >= min_z:
-            found.append(Introduced(" ".join(gram), round(z, 2), count, other, len(probes[gram])))
-    found.sort(key=lambda i: (-i.z, i.phrase))
+        if n_theirs and count / n_mine < min_ratio * (other + 0.5) / n_theirs:
+            continue
+        p = fisher_greater(count, n_mine, other, n_theirs) if n_theirs else 0.0
+        if p <= max_p:
+            found.append(Introduced(" ".join(gram), round(p, 4), count, other, len(probes[gram])))
+    found.sort(key=lambda i: (i.p, -i.count, i.phrase))
     return _without_contained(found)[:top]
 
 
@@ -105,5 +111,5 @@ def _without_contained(found: list[Introduced]) -> list[Introduced]:
     for item in sorted(found, key=lambda i: -len(i.phrase)):
         if not any(item.phrase in k.phrase and item.count <= k.count for k in kept):
             kept.append(item)
-    kept.sort(key=lambda i: (-i.z, i.phrase))
+    kept.sort(key=lambda i: (i.p, -i.count, i.phrase))
     return kept
