@@ -237,3 +237,39 @@ def test_crashing_dataset_check_becomes_findings() -> None:
     finished = runner.finish()
     assert [f.code for f in finished] == ["RP999"]
     assert "RuntimeError: finish boom" in finished[0].message and finished[0].entry_index is None
+
+
+class _Returns(ConversationCheck):
+    """Returns its hits as the iterable it was given (local to this test: never registered).
+
+    What it does:
+        Reports what it was built with.
+    Why it matters:
+        It tests the runner's loop over the checks.
+    Example:
+        Any conversation.
+    Fix:
+        None.
+    """
+
+    code = "ST998"
+    name = "returns"
+    family = Family.STRUCTURE
+    severity = Severity.INFO
+
+    def __init__(self, make: object) -> None:
+        super().__init__()
+        self._make = make
+
+    def check(self, conversation: Conversation) -> object:
+        return self._make()  # type: ignore[operator]
+
+
+def test_runner_takes_hits_from_any_iterable_and_skips_what_it_is_told() -> None:
+    makers = [tuple, list, lambda: (Hit(0, "tuple"),), lambda: [Hit(1, "list")], lambda: iter([Hit(0, "iterator")]),
+              lambda: (h for h in [Hit(1, "generator")]), lambda: {Hit(0, "set")}]
+    runner = Runner(CheckSet([_Returns(make) for make in makers], [], {}))
+    findings = runner.findings(_padded())
+    assert [(f.message_index, f.message) for f in findings] == [
+        (0, "tuple"), (1, "list"), (0, "iterator"), (1, "generator"), (0, "set")]
+    assert runner.findings(_padded(), skip={"ST998"}) == []

@@ -272,6 +272,18 @@ def test_conversation_gates_skip_only_what_no_message_holds() -> None:
     assert not hits(EncodingDamage, qa("Café crème", "Oui."))
 
 
+def test_chat_ui_text_is_found_in_its_own_turn() -> None:
+    """A UI word or character in one turn ("cite sources", a time "10:30") opens the gate for the
+    conversation; each kind of UI text is found in its own turn, and plain turns stay clean."""
+    from threadsmith.checks.artifacts import ChatUiText
+    convo = conversation(
+        ("system", "Cite sources. Answer by 10:30."), ("user", "Write hello world."),
+        ("assistant", "Here:\npythonCopy code\nprint('hello')"), ("user", "Thanks"),
+        ("assistant", "You said:\nThanks\nChatGPT said:"), ("user", "Again?"),
+        ("assistant", "Sure, here it is.\nRegenerate response"), ("user", "More?"), ("assistant", "No more."))
+    assert [h.message_index for h in hits(ChatUiText, convo)] == [2, 4, 6]
+
+
 # --- Real data (skipped without ../shared) ---------------------------------------------------
 
 def _audit(path: Path, kind: str | None = None):

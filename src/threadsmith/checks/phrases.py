@@ -65,7 +65,8 @@ class _Tracker:
             np.right_shift(grams[lo:lo + _BLOCK], _SHIFT, out=buckets[lo:lo + _BLOCK], casting="unsafe")
         self.counts += np.bincount(buckets, minlength=1 << _BITS)
         floor = max(2.0, self.least, self.track_share * self.seen)
-        hot = np.flatnonzero(self.counts[buckets] >= floor)
+        # A table of the hot buckets (1 MB) is cheaper to look every token up in than the counts (8 MB).
+        hot = np.flatnonzero((self.counts >= floor)[buckets])
         hot = hot[grams[hot] != 0]
         if not len(hot):
             return
@@ -112,8 +113,12 @@ class _Tracker:
             block = grams[lo:lo + _BLOCK]
             count = len(block)
             trigrams = gram_hashes(words[lo:lo + count + n - 1], scratch[:count + n - 3])
-            block[:] = trigrams[:count]
-            for j in range(1, n - 2):
+            if n == 3:
+                block[:] = trigrams[:count]
+                continue
+            np.multiply(trigrams[:count], _MIX, out=block)
+            block ^= trigrams[1:1 + count]
+            for j in range(2, n - 2):
                 block *= _MIX
                 block ^= trigrams[j:j + count]
         for j in range(1, n):
