@@ -9,20 +9,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from threadsmith.checks import CheckSet, EntryRef, Runner
+from threadsmith.checks.histograms import BIN_TABLE, LogHistogram, bin_value, log_bin
 from threadsmith.checks.length import (
-    _BIN_TABLE,
     _RATIO_BYTES,
     _RATIO_OFFSET,
     LengthRatio,
-    LogHistogram,
     TokenBudget,
     _ratio_bin,
     _ratio_byte,
-    bin_value,
     exchanges,
     fast_token_bound,
     fast_token_estimate,
-    log_bin,
     register_estimator,
     token_counter,
 )
@@ -159,4 +156,4 @@ def test_ratio_bytes_are_the_clipped_ratio_bins(reply: int, user: int) -> None:
     expected = min(2 * _RATIO_OFFSET - 1, max(0, _ratio_bin(reply, user)))
     assert _ratio_byte(reply, user) == expected
     if reply < 4096 and user < 4096:
-        assert _RATIO_BYTES[_BIN_TABLE[reply] - _BIN_TABLE[user]] == expected
+        assert _RATIO_BYTES[BIN_TABLE[reply] - BIN_TABLE[user]] == expected

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from threadsmith.checks import Runner, build_checks
-from threadsmith.checks.length import TokenBudget, split_windows, truncate_at_turn
+from threadsmith.checks.length import TokenBudget
+from threadsmith.checks.windows import split_windows, truncate_at_turn
 from threadsmith.checks.profile import CheckContext
 from threadsmith.model import Conversation, Message
 

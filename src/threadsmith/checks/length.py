@@ -1,11 +1,10 @@
 """Length checks (LN): token budgets and extreme user/assistant length ratios.
 
-Also home of two small length tools other checks share:
+Also home of small length tools other checks share (the robust statistics are in
+:mod:`threadsmith.checks.histograms`, the budget fixes in :mod:`threadsmith.checks.windows`):
 
 * the token estimator behind LN001, pluggable: :func:`register_estimator` lets the export
   layer put a real tokenizer in place of :func:`fast_token_estimate` (option ``estimator``);
-* :class:`LogHistogram`, a fixed-size histogram of log-scale bins with median and MAD, so
-  dataset checks keep robust length statistics in constant memory (WT003 uses it too);
 * :func:`exchanges`, each assistant turn with the user turn it answers and both word counts,
   computed once per conversation for the length and weak-turn checks.
 """
@@ -15,18 +14,17 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from threadsmith.checks.base import ConversationCheck, DatasetCheck, DatasetHit, EntryRef, Hit
+from threadsmith.checks.histograms import BIN_TABLE, LogHistogram, bin_value, log_bin
 from threadsmith.checks.profile import CheckContext
 from threadsmith.checks.registry import register
 from threadsmith.checks.text import view
+from threadsmith.checks.windows import FIX_STRATEGIES, fitting_windows, truncate_at_turn
 from threadsmith.errors import UserError
 from threadsmith.model import Conversation, Family, FixSafety, Severity
 
-if TYPE_CHECKING:
-    from threadsmith.rendering import ChatTokenizer
 
 # ---------------------------------------------------------------------------------------------
 # Token estimation (pluggable)
@@ -76,95 +74,6 @@ def token_counter(name: str, options: Mapping[str, Any] | None = None) -> TokenC
     if factory is None:
         raise UserError(f"No token estimator is called {name!r}; known: {', '.join(sorted(_ESTIMATORS))}.")
     return factory(options or {})
-
-
-# ---------------------------------------------------------------------------------------------
-# Robust statistics in constant memory
-
-_BINS_PER_DOUBLING = 4
-_BIN_TABLE = [int(_BINS_PER_DOUBLING * math.log2(n + 1)) for n in range(4096)]
-
-
-def log_bin(n: int) -> int:
-    """The log-scale bin of a non-negative count: four bins per doubling of ``n + 1``."""
-    return _BIN_TABLE[n] if n < 4096 else int(_BINS_PER_DOUBLING * math.log2(n + 1))
-
-
-def bin_value(bin_: float) -> float:
-    """The count at the middle of a (fractional) bin: the inverse of :func:`log_bin`."""
-    return 2 ** (bin_ / _BINS_PER_DOUBLING) - 1
-
-
-class LogHistogram:
-    """Counts of integer bins ``0 .. size-1`` with median and median absolute deviation."""
-
-    __slots__ = ("counts", "count", "_median", "_median_at", "_stats")
-
-    def __init__(self, size: int = 96) -> None:
-        self.counts = [0] * size
-        self.count = 0
-        self._median = 0.0
-        self._median_at = 0
-        self._stats: tuple[int, float, float] | None = None
-
-    def add(self, bin_: int) -> None:
-        """Count one value of bin ``bin_`` (clipped into range)."""
-        self.counts[min(max(bin_, 0), len(self.counts) - 1)] += 1
-        self.count += 1
-
-    def running_median(self) -> float:
-        """The median as a count (``bin_value``), refreshed as the histogram grows by 1/16."""
-        if self.count - self._median_at > max(16, self._median_at >> 4):
-            self._median, self._median_at = bin_value(self.median_bin()), self.count
-        return self._median
-
-    def _compute(self) -> tuple[int, float, float]:
-        if self._stats is None or self._stats[0] != self.count:
-            median = _quantile_bin(self.counts, self.count)
-            distances: dict[float, int] = {}
-            for b, n in enumerate(self.counts):
-                if n:
-                    d = abs(b + 0.5 - median)
-                    distances[d] = distances.get(d, 0) + n
-            cumulative, mad = 0, 0.0
-            for d in sorted(distances):
-                cumulative += distances[d]
-                if cumulative * 2 >= self.count:
-                    mad = d
-                    break
-            self._stats = (self.count, median, mad)
-        return self._stats
-
-    def median_bin(self) -> float:
-        """The median bin (interpolated within its bin)."""
-        return self._compute()[1] if self.count else 0.0
-
-    def median_value(self) -> float:
-        """The median as a count."""
-        return bin_value(self.median_bin())
-
-    def quantile_value(self, q: float, leave_out: int | None = None) -> float:
-        """The ``q`` quantile (0-1) as a count; ``leave_out`` leaves one value of that bin out
-        (the value being judged, which in a small group would drag a low quantile down to itself)."""
-        counts, total = self.counts, self.count
-        if leave_out is not None and 0 <= leave_out < len(counts) and counts[leave_out]:
-            counts = list(counts)
-            counts[leave_out] -= 1
-            total -= 1
-        return bin_value(_quantile_bin(counts, total, q)) if total else 0.0
-
-    def spread(self) -> float:
-        """MAD scaled to a standard deviation (x1.4826), in bins; at least one bin."""
-        return max(1.0, 1.4826 * self._compute()[2]) if self.count else 1.0
-
-
-def _quantile_bin(counts: list[int], total: int, q: float = 0.5) -> float:
-    target, cumulative = q * total, 0
-    for b, n in enumerate(counts):
-        if n and cumulative + n >= target:
-            return b + (target - cumulative) / n
-        cumulative += n
-    return float(len(counts))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -235,7 +144,7 @@ class TokenBudget(ConversationCheck):
         dropped when no reply fits), "drop" leaves the entry out, "split" cuts the entry into
         windows of whole exchanges that each fit and each keep the system prompt (a window still
         over the budget, one exchange too long on its own, is left out; see
-        :func:`threadsmith.checks.length.split_windows`). Without a tokenizer there is no
+        :func:`threadsmith.checks.windows.split_windows`). Without a tokenizer there is no
         automatic fix: split, trim, or raise the budget.
     """
 
@@ -314,76 +223,6 @@ class TokenBudget(ConversationCheck):
         return truncate_at_turn(conversation, self._tokenizer, self._budget)
 
 
-#: LN001's ``fix_strategy`` values.
-FIX_STRATEGIES = ("truncate", "split", "drop", "none")
-
-
-def truncate_at_turn(conversation: Conversation, tokenizer: ChatTokenizer, budget: int) -> Conversation | None:
-    """The longest prefix of whole messages that ends with an assistant turn and fits ``budget``
-    tokens as the tokenizer's template renders it; None when not even the first reply fits."""
-    messages = conversation.messages
-    per = tokenizer.count([conversation])[0].per_message
-    ends = [k + 1 for k, m in enumerate(messages) if m.role == "assistant"]
-    for end in reversed(ends):
-        if sum(per[:end]) > budget:
-            continue
-        candidate = conversation.with_messages(messages[:end])
-        if tokenizer.count([candidate])[0].total <= budget:
-            return candidate
-    return None
-
-
-def split_windows(conversation: Conversation, tokenizer: ChatTokenizer, budget: int) -> list[Conversation]:
-    """The conversation cut into windows of whole exchanges that each fit ``budget`` tokens and
-    each start with the conversation's leading system messages. An exchange is the turns up to
-    and including an assistant reply. An exchange too long for a window on its own gets a window
-    of its own (still over the budget: LN001 reports it). Window ids are ``<id>#w<k>``."""
-    messages = conversation.messages
-    per = tokenizer.count([conversation])[0].per_message
-    head = 0
-    while head < len(messages) and messages[head].role == "system":
-        head += 1
-    exchanges_: list[tuple[int, int]] = []
-    start = head
-    for k in range(head, len(messages)):
-        if messages[k].role == "assistant":
-            exchanges_.append((start, k + 1))
-            start = k + 1
-    if not exchanges_:
-        return [conversation]
-    system_tokens = sum(per[:head])
-    windows: list[list[tuple[int, int]]] = [[]]
-    used = system_tokens
-    for a, b in exchanges_:
-        size = sum(per[a:b])
-        if windows[-1] and used + size > budget:
-            windows.append([])
-            used = system_tokens
-        windows[-1].append((a, b))
-        used += size
-    if len(windows) == 1:
-        return [conversation]
-    out = []
-    for k, window in enumerate(windows):
-        body = tuple(m for a, b in window for m in messages[a:b])
-        out.append(replace(conversation.with_messages(messages[:head] + body), id=f"{conversation.id}#w{k}",
-                           id_assigned=True))
-    return out
-
-
-def fitting_windows(conversation: Conversation, tokenizer: ChatTokenizer,
-                    budget: int) -> Conversation | tuple[Conversation, ...] | None:
-    """LN001's "split" fix: the :func:`split_windows` that fit ``budget`` (a window of one
-    exchange too long on its own is left out); one conversation when one window is left, None
-    when none is."""
-    windows = split_windows(conversation, tokenizer, budget)
-    totals = tokenizer.count(windows)
-    kept = tuple(w for w, counts in zip(windows, totals) if counts.total <= budget)
-    if len(kept) > 1:
-        return kept
-    return kept[0] if kept else None
-
-
 _RATIO_OFFSET = 48  # bin of ratio 1:1 in the ratio histogram
 
 
@@ -399,7 +238,7 @@ _RATIO_BYTES = [max(0, min(2 * _RATIO_OFFSET - 1, d + _RATIO_OFFSET)) for d in r
 
 def _ratio_byte(reply_words: int, user_words: int) -> int:
     """:func:`_ratio_bin` clipped into the histogram's range (0-95): one byte."""
-    bins = _BIN_TABLE
+    bins = BIN_TABLE
     if reply_words < 4096 and user_words < 4096:
         bin_ = bins[reply_words] - bins[user_words] + _RATIO_OFFSET
     else:
@@ -451,7 +290,7 @@ class LengthRatio(DatasetCheck):
         for i, r, u in exchanges(conversation)[4]:
             if u >= 0:  # a reply to a user turn
                 if r < 4096 and u < 4096:
-                    bins.append(_RATIO_BYTES[_BIN_TABLE[r] - _BIN_TABLE[u]])
+                    bins.append(_RATIO_BYTES[BIN_TABLE[r] - BIN_TABLE[u]])
                 else:
                     bins.append(_ratio_byte(r, u))
                 if (r >= long_words or u >= long_words) and max(u, r) >= self._min_ratio * max(1, min(u, r)):

@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from threadsmith.checks.base import ConversationCheck, DatasetCheck, DatasetHit, EntryRef, Hit
-from threadsmith.checks.length import _BIN_TABLE, LogHistogram, _quantile_bin, bin_value, exchanges, log_bin
+from threadsmith.checks.histograms import BIN_TABLE, LogHistogram, bin_value, log_bin, quantile_bin
+from threadsmith.checks.length import exchanges
 from threadsmith.checks.profile import CheckContext
 from threadsmith.checks.registry import register
 from threadsmith.checks.text import ngrams, view
@@ -325,7 +326,7 @@ class ShortReply(DatasetCheck):
                 keys.append((bucket + _user_bucket(user_words)) << 7 | min(95, log_bin(words)))
             else:  # the usual sizes: two table lookups
                 user_bucket = _USER_BUCKETS[user_words] if user_words < 256 else 5
-                keys.append((bucket + user_bucket) << 7 | _BIN_TABLE[words])
+                keys.append((bucket + user_bucket) << 7 | BIN_TABLE[words])
             packed.append(i << 32 | words)
             if words < fewest:
                 fewest = words
@@ -360,7 +361,7 @@ class ShortReply(DatasetCheck):
         self._counted += len(self._pending)
         self._pending = []
         self._flush_at = max(256, self._counted >> 4)
-        medians = {key: bin_value(_quantile_bin(h.counts, h.count)) for key, h in self._histograms.items()
+        medians = {key: bin_value(quantile_bin(h.counts, h.count)) for key, h in self._histograms.items()
                    if h.count >= 32}
         for fine in self._limits:
             contexts = _context_keys(fine)

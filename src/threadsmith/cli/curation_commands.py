@@ -8,7 +8,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from threadsmith.checks.length import FIX_STRATEGIES
+from threadsmith.checks.windows import FIX_STRATEGIES
 from threadsmith.cli.render import console
 from threadsmith.cli.options import chat_tokenizer, tokenizer_options
 from threadsmith.cli.workspace_commands import build_query, dataset_option, opened, query_options, workspace_option

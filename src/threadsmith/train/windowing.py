@@ -1,7 +1,7 @@
 """Conversations longer than max-length: split into windows, cut at the end, or left out.
 
 ``long = "window"`` (the default) splits a long conversation into windows of whole exchanges
-(the turns up to and including an assistant reply) with :func:`threadsmith.checks.length.split_windows`,
+(the turns up to and including an assistant reply) with :func:`threadsmith.checks.windows.split_windows`,
 the function behind the LN001 "split" fix, so training and the audit cut the same way. Every
 window starts with the conversation's system prompt and is rendered through the chat template
 on its own, so its loss mask covers exactly its own assistant turns. A window still longer than
@@ -65,7 +65,7 @@ def fit_to_length(examples: Examples, conversations: Sequence[Conversation], max
         return Fitted(short, dropped=len(long_rows))
     if chat is None:
         raise ValueError("windowing needs the chat tokenizer")
-    from threadsmith.checks.length import split_windows
+    from threadsmith.checks.windows import split_windows
 
     pieces: list[Conversation] = []
     sources: list[int] = []  # the conversation index of each window
