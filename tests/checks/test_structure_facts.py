@@ -11,17 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from threadsmith.checks.roles import NoncanonicalRole, UnknownRole
+from threadsmith.checks.turn_fields import BlankTag, InvalidWeight, ToolCallWithoutResult
 from threadsmith.checks.turns import (
-    BlankTag,
     ConsecutiveSameRole,
     EmptyContent,
-    InvalidWeight,
     MisplacedSystem,
     MultipleSystem,
     NoAssistantTurn,
     NoFinalAssistant,
     SurroundingWhitespace,
-    ToolCallWithoutResult,
     _is_blank,
     _same_role_pairs,
     _strip_content,

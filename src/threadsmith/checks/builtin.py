@@ -14,6 +14,7 @@ from threadsmith.checks import (  # noqa: F401
     roles,
     synthetic_noise,
     template,
+    turn_fields,
     turns,
     variation,
     weak_turns,
