@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -113,6 +114,83 @@ def test_http_backend_against_our_server(fake_server: str) -> None:
     run = run_suite(load_suite(TINY), backend, variant="base")
     assert run.behavior_scores()["role"] == 1.0
     assert "local model" in run.by_id()["forgetting.capital"].note  # no logits over HTTP
+
+
+class LetterFake(FakeBackend):
+    """A fake chat model that answers a lettered multiple-choice question with ``letter``."""
+
+    def __init__(self, name: str, letter: str, tuned: bool = False) -> None:
+        super().__init__(name, tuned)
+        self.letter, self.asked = letter, []
+
+    def generate(self, messages: Sequence[dict[str, str]], generation: Generation) -> tuple[str, str]:
+        if "Answer with the letter" in messages[-1]["content"]:
+            self.asked.append((messages[-1]["content"], generation))
+            return f"The answer is ({self.letter}).", "stop"
+        return super().generate(messages, generation)
+
+
+@contextmanager
+def served(backend: FakeBackend) -> Iterator[str]:
+    from threadsmith.probe.server import make_server
+
+    server = make_server(backend, port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_http_multiple_choice_is_generated_extracted_and_compared(tmp_path: Path) -> None:
+    from threadsmith.probe.backend import open_backend
+
+    suite, answers = load_suite(TINY), {"forgetting.capital": 0}
+    base_fake, tuned_fake = LetterFake("base", "A"), LetterFake("tuned", "B", tuned=True)
+    with served(base_fake) as base_url, served(tuned_fake) as tuned_url:
+        base = run_suite(suite, open_backend(base_url + "#base"), variant="base", cache=ReplyCache(tmp_path / "c"))
+        tuned = run_suite(suite, open_backend(tuned_url + "#tuned"), variant="tuned")
+    question, generation = base_fake.asked[0]
+    assert "A) Paris\nB) Berlin\nC) Madrid" in question and generation.temperature == 0.0
+    capital = base.by_id()["forgetting.capital"]
+    assert (capital.choice, capital.choice_method, capital.choice_scores) == (0, "generated", ())
+    assert capital.choice_reply == "The answer is (A)." and "KL not measured" in capital.note
+    assert tuned.by_id()["forgetting.capital"].choice == 1
+    comparison = compare_runs([base, tuned], answers)
+    extra = comparison.extras[1]
+    assert (extra.answer_changes, extra.changed, extra.choice_method) == (1.0, ("forgetting.capital",), "generated")
+    assert extra.accuracy == 0.0 and comparison.extras[0].accuracy == 1.0
+    assert extra.kl is None and "teacher-forced" in extra.kl_note  # not measured, never 0
+    text = text_report(comparison, [])
+    assert "KL from base not measured (an HTTP endpoint" in text and "answer changes 1.00 (generated)" in text
+    assert "not measured" in html_report(comparison, [])
+    # a local (likelihood) base against a generated answer: both methods are named
+    local = run_suite(suite, FakeBackend("smol"), variant="base")
+    mixed = compare_runs([local, base], answers).extras[1]
+    assert mixed.answer_changes == 0.0 and mixed.choice_method == "generated, likelihood"
+
+
+def test_a_cached_choice_result_from_before_choices_were_recorded_is_regenerated(tmp_path: Path) -> None:
+    suite, cache = load_suite(TINY), ReplyCache(tmp_path / "cache")
+    probe = next(p for p in suite.probes if p.id == "forgetting.capital")
+    backend = LetterFake("old", "A")
+    cache.put(cache.key(backend, probe, probe.system_prompt(None)),
+              {"replies": [], "finish": [], "choice_scores": [], "distributions": [], "note": "no logits over HTTP"})
+    result = run_suite(suite, backend, variant="base", cache=cache).by_id()["forgetting.capital"]
+    assert result.choice == 0 and result.choice_method == "likelihood"  # the fake has likelihoods
+
+
+def test_generated_choice_without_an_answer_counts_as_a_change() -> None:
+    suite = load_suite(TINY)
+    with served(LetterFake("a", "A")) as url_a, served(LetterFake("z", "Z")) as url_z:
+        from threadsmith.probe.backend import open_backend
+
+        answered = run_suite(suite, open_backend(url_a), variant="base")
+        silent = run_suite(suite, open_backend(url_z), variant="tuned")
+    assert silent.by_id()["forgetting.capital"].choice is None  # "(Z)" is no listed letter
+    extra = compare_runs([answered, silent], {"forgetting.capital": 0}).extras[1]
+    assert extra.answer_changes == 1.0 and extra.accuracy == 0.0
 
 
 def test_cli_probe_init_run_compare(tmp_path: Path, fake_server: str, monkeypatch: pytest.MonkeyPatch) -> None:

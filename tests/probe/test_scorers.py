@@ -21,9 +21,11 @@ LABELLED = sorted(Path(__file__).with_name("labelled").glob("*.yaml"))
 #: rewrite (role 1.00/1.00, agency 1.00/0.70: see bench/RESULTS.md); earlier rounds are dev sets now.
 HOLDOUT_FLOORS = {"role.no_assistant_speak": (0.9, 0.8), "agency.no_user_narration": (0.9, 0.6),
                   "format.contract": (0.9, 0.9), "slop.rate": (0.9, 0.8),
-                  # Fourth session (measured once: persona 0.86/0.86, the rest 1.00/1.00; introduced
-                  # phrases 1.00/0.00 with the log-odds test, 1.00/0.75 with the reply-count gates).
-                  "role.persona": (0.8, 0.8), "format.verifiable": (0.9, 0.9), "overuse.distinct_n": (0.9, 0.9),
+                  # Fourth session (measured once: the rest 1.00/1.00; introduced phrases 1.00/0.00
+                  # with the log-odds test, 1.00/0.75 with the reply-count gates). role.persona: held-out
+                  # round 2, measured once after the rarity-weighted scorer: 1.00/0.89 (round 1, 0.86/0.86
+                  # with word overlap, is the dev set role_persona_3 now).
+                  "role.persona": (0.9, 0.85), "format.verifiable": (0.9, 0.9), "overuse.distinct_n": (0.9, 0.9),
                   "overuse.introduced": (0.9, 0.7), "forgetting.extract_choice": (0.9, 0.9),
                   "forgetting.answer_changed": (0.9, 0.9)}
 #: Dev sets that were fresh held-out rounds: floors under their figures.
@@ -31,7 +33,7 @@ SET_FLOORS = {"agency_5": (0.9, 0.8), "agency_7": (0.9, 0.8), "role_assistant_sp
 FLOORS = {"role.no_assistant_speak": (0.85, 0.85), "role.identity": (0.85, 0.85),
           "agency.no_user_narration": (0.85, 0.8), "format.contract": (0.85, 0.85), "slop.rate": (0.85, 0.85),
           "emotion.drift": (0.7, 0.9), "length.in_band": (0.9, 0.9), "correction.follows": (0.75, 0.9),
-          "role.persona": (0.85, 0.8), "format.verifiable": (0.9, 0.9), "overuse.distinct_n": (0.9, 0.9),
+          "role.persona": (0.9, 0.8), "format.verifiable": (0.9, 0.9), "overuse.distinct_n": (0.9, 0.9),
           "overuse.introduced": (0.9, 0.7), "forgetting.extract_choice": (0.9, 0.9),
           "forgetting.answer_changed": (0.9, 0.9)}
 
@@ -101,6 +103,24 @@ def test_identity_and_persona_margin() -> None:
     other = [["Borin the dwarf smith hammers swords at his forge."]]
     assert role.persona_margin("I trimmed the lamp and logged two ships.", card, other).passed
     assert not role.persona_margin("The forge is hot; hand me that sword to hammer.", card, other).passed
+
+
+def test_persona_weights_rarity_ignores_echoes_and_marks_no_evidence() -> None:
+    from threadsmith.probe.scores import persona
+
+    card = ["Mira keeps the lighthouse on the rock and logs passing ships at night."]
+    others = [["Borin the dwarf smith hammers swords at his forge every night."],
+              ["Vex the smuggler flies a starship past the station at night."]]
+    bland = role.persona_margin("Sit down. Tea is in the pot.", card, others)
+    assert bland.passed and bland.detail.startswith("not enough evidence")
+    # "night" is on every card and a general word: it is no evidence for anyone
+    assert role.persona_margin("Good night, then.", card, others).detail.startswith("not enough evidence")
+    echo = "A forge? Swords? Not here, love. Mind the rock on the stair."
+    assert not role.persona_margin("A forge? Swords? Not here, love.", card, others).passed
+    assert role.persona_margin(echo, card, others, user=["Do you have a forge for swords?"]).passed
+    # one word of the character's own outweighs a general word shared with another card
+    assert role.persona_margin("The ships are late; perhaps the station clock is wrong.", card, others).passed
+    assert persona.stem("hives") == "hive" and persona.stem("logged") == persona.stem("logs") == "log"
 
 
 def test_format_contract_rules() -> None:

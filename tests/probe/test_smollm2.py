@@ -69,6 +69,17 @@ def test_http_backend_against_serve_model(served: str) -> None:
     text, finish = HttpBackend(served, "smol").generate([{"role": "user", "content": "Say hello."}],
                                                         Generation(max_new_tokens=8))
     assert text and finish in ("stop", "length")
+    # multiple choice over HTTP: asked with lettered choices, greedy, the answer read from the reply
+    from threadsmith.probe import suite_from_data
+    from threadsmith.probe.runner import run_suite
+
+    suite = suite_from_data({"suite": "mc", "probes": [
+        {"id": "forgetting.capital", "behavior": "forgetting", "turns": ["What is the capital of France?"],
+         "choices": ["Paris", "Berlin", "Madrid"], "answer": 0, "reference": "The capital of France is Paris."}]})
+    result = run_suite(suite, HttpBackend(served, "smol"), variant="base").by_id()["forgetting.capital"]
+    assert result.choice_method == "generated" and result.choice_reply and not result.distributions
+    assert result.choice == 0, result.choice_reply  # SmolLM2-135M gets this one right
+    assert "KL not measured" in result.note
 
 
 def _trained_adapter(gguf: Path, folder: Path) -> Path:

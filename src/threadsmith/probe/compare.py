@@ -71,6 +71,10 @@ class VariantExtras:
     answer_changes: float | None
     changed: tuple[str, ...]
     accuracy: float | None
+    #: How the multiple-choice answers were chosen: "likelihood", "generated", or both.
+    choice_method: str = ""
+    #: Why ``kl`` is None when forgetting probes asked for it (e.g. an HTTP endpoint gives no logits).
+    kl_note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,11 +138,35 @@ def _extras(base: RunResult, run: RunResult) -> VariantExtras:
     dists = [(theirs[r.probe_id].distributions, r.distributions) for r in run.results
              if r.distributions and r.probe_id in theirs and theirs[r.probe_id].distributions]
     kl = forgetting.mean_kl([d[0] for d in dists], [d[1] for d in dists]) if dists else None
-    picks = {r.probe_id: forgetting.chosen(r.choice_scores) for r in run.results if r.choice_scores}
-    base_picks = {r.probe_id: forgetting.chosen(r.choice_scores) for r in base.results if r.choice_scores}
+    picks, methods = _picks(run)
+    base_picks, base_methods = _picks(base)
     changes, changed = forgetting.answer_changes(base_picks, picks) if picks and base_picks else (None, [])
     return VariantExtras(run.variant, round(distinct_n([t for _, t in pairs], 2, 30), 4), introduced,
-                         kl, changes, tuple(changed), None)
+                         kl, changes, tuple(changed), None, ", ".join(sorted(methods | base_methods)),
+                         _kl_note(base, run) if kl is None else "")
+
+
+def _picks(run: RunResult) -> tuple[dict[str, int], set[str]]:
+    """(probe id -> chosen index, the methods used): by likelihood, or read from a generated reply,
+    where a reply that gave no choice counts as -1 ("no answer" differs from every answer)."""
+    out: dict[str, int] = {}
+    methods: set[str] = set()
+    for r in run.results:
+        if r.choice_scores:
+            out[r.probe_id] = forgetting.chosen(r.choice_scores)
+            methods.add("likelihood")
+        elif r.choice_method == "generated":
+            out[r.probe_id] = -1 if r.choice is None else r.choice
+            methods.add("generated")
+    return out, methods
+
+
+def _kl_note(base: RunResult, run: RunResult) -> str:
+    """Why KL has no value where a forgetting probe asked for it (never reported as 0 then)."""
+    for r in (*run.results, *base.results):
+        if "KL not measured" in r.note:
+            return r.note[r.note.index("KL not measured"):]
+    return ""
 
 
 def compare_runs(runs: Sequence[RunResult], answers: dict[str, int | None] | None = None,
@@ -152,8 +180,8 @@ def compare_runs(runs: Sequence[RunResult], answers: dict[str, int | None] | Non
     for run in runs:
         extra = _extras(base, run)
         if answers:
-            picks = {r.probe_id: forgetting.chosen(r.choice_scores) for r in run.results if r.choice_scores}
-            extra = VariantExtras(**{**_fields(extra), "accuracy": forgetting.accuracy(picks, answers)})
+            accuracy = forgetting.accuracy(_picks(run)[0], answers)
+            extra = VariantExtras(**{**_fields(extra), "accuracy": accuracy})
         extras.append(extra)
     to_fix = [b for b in behaviors if any(
         d.behavior == b and ((d.delta is not None and d.delta < 0) or (d.score is not None and d.score < 1))

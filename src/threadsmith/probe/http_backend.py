@@ -1,8 +1,12 @@
 """Any OpenAI-compatible chat endpoint (vLLM, llama.cpp server, Ollama, LM Studio,
 ``threadsmith serve-model``) as a probe backend, over httpx.
 
-Only generation: next-token distributions are not part of the chat API, so forgetting probes
-get no score from an endpoint (the result says why).
+Only generation. Choice likelihoods and teacher-forced next-token distributions are not part
+of the chat API (its ``logprobs``/``top_logprobs`` cover the tokens the server generated, not a
+given continuation; the completions API's ``echo`` + ``logprobs`` would score a prompt, but
+only a few servers keep it and it needs the model's chat template on the client). So over
+HTTP a multiple-choice forgetting probe is asked with its choices lettered and the answer read
+from the greedy reply (the runner does it), and KL is reported as not measured, with why.
 """
 
 from __future__ import annotations
@@ -48,11 +52,11 @@ class HttpBackend:
             raise UserError(f"{self.url} did not answer like an OpenAI chat endpoint: {response.text[:200]}") from None
 
     def choice_logprobs(self, messages: Messages, choices: Sequence[str]) -> list[float]:
-        raise NotSupported("an HTTP endpoint gives no choice likelihoods; probe forgetting with a local model")
+        raise NotSupported("an HTTP endpoint gives no choice likelihoods")
 
     def token_distributions(self, messages: Messages, continuation: str, k: int = 20) -> list[Distribution]:
-        raise NotSupported("an HTTP endpoint gives no teacher-forced distributions; "
-                           "probe forgetting with a local model")
+        raise NotSupported("an HTTP endpoint gives no teacher-forced next-token distributions; "
+                           "measure KL with a local model")
 
     def close(self) -> None:
         self._client.close()

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from threadsmith.model import Finding
-from threadsmith.probe.compare import DATASET_LINKS, Comparison
+from threadsmith.probe.compare import DATASET_LINKS, Comparison, VariantExtras
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +56,18 @@ def _kl(value: float | None) -> str:
     return "-" if value is None else "0" if value == 0 else f"{value:.2g}"
 
 
+def _kl_text(extra: VariantExtras) -> str:
+    """The KL value, or "not measured (why)": an absent measurement is never shown as 0."""
+    if extra.kl is None and extra.kl_note:
+        return "not measured (" + extra.kl_note.removeprefix("KL not measured: ") + ")"
+    return _kl(extra.kl)
+
+
+def _changes_text(extra: VariantExtras) -> str:
+    method = f" ({extra.choice_method})" if extra.choice_method and extra.answer_changes is not None else ""
+    return _fmt(extra.answer_changes) + method
+
+
 def text_report(comparison: Comparison, links: Sequence[FixLink]) -> str:
     lines = [f"variants: {', '.join(comparison.variants)} (first = base)", *comparison.sources, "",
              "behavior     variant          score  delta  95% CI"]
@@ -64,8 +76,8 @@ def text_report(comparison: Comparison, links: Sequence[FixLink]) -> str:
         lines.append(f"{d.behavior:12} {d.variant:16} {_fmt(d.score):>5}  {_fmt(d.delta, True):>5}  {ci}")
     for e in comparison.extras:
         intro = ", ".join(f"'{i.phrase}' ({i.count})" for i in e.introduced[:5]) or "-"
-        lines.append(f"{e.variant}: distinct-2 {e.distinct_2:.2f}; KL from base {_kl(e.kl)}; "
-                     f"answer changes {_fmt(e.answer_changes)}; accuracy {_fmt(e.accuracy)}; introduced: {intro}")
+        lines.append(f"{e.variant}: distinct-2 {e.distinct_2:.2f}; KL from base {_kl_text(e)}; "
+                     f"answer changes {_changes_text(e)}; accuracy {_fmt(e.accuracy)}; introduced: {intro}")
     if comparison.worst:
         lines += ["", "worst examples:"]
         for x in comparison.worst:
@@ -93,7 +105,7 @@ def html_report(comparison: Comparison, links: Sequence[FixLink], title: str = "
         f"{_cell(f'[{_fmt(d.low, True)}, {_fmt(d.high, True)}]' if d.delta is not None else '')}"
         f"{_cell(str(d.probes))}</tr>" for d in comparison.deltas)
     extras = "".join(
-        f"<tr>{_cell(e.variant)}{_cell(f'{e.distinct_2:.2f}')}{_cell(_kl(e.kl))}{_cell(_fmt(e.answer_changes))}"
+        f"<tr>{_cell(e.variant)}{_cell(f'{e.distinct_2:.2f}')}{_cell(_kl_text(e))}{_cell(_changes_text(e))}"
         f"{_cell(_fmt(e.accuracy))}{_cell(', '.join(f'{i.phrase} ({i.count})' for i in e.introduced[:8]))}</tr>"
         for e in comparison.extras)
     worst = "".join(

@@ -24,6 +24,12 @@ class ProbeResult:
     choice_scores: tuple[float, ...] = ()
     distributions: tuple[Any, ...] = ()
     note: str = ""
+    #: Forgetting: the chosen answer's index (None: the generated reply gave none), how it was
+    #: chosen ("likelihood" or "generated": asked with lettered choices, read from the reply),
+    #: and that reply.
+    choice: int | None = None
+    choice_method: str = ""
+    choice_reply: str = ""
 
 
 @dataclass(frozen=True, slots=True)

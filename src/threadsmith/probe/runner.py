@@ -15,8 +15,12 @@ from typing import Any
 
 from threadsmith.probe.backend import Backend, NotSupported
 from threadsmith.probe.results import ProbeResult, RunResult
+from threadsmith.probe.scores import forgetting
 from threadsmith.probe.scoring import score_replies
-from threadsmith.probe.suite import Probe, Suite
+from threadsmith.probe.suite import Generation, Probe, Suite
+
+#: New tokens for a generated multiple-choice answer ("B", or "The answer is (B) Paris.").
+CHOICE_TOKENS = 24
 
 
 class ReplyCache:
@@ -46,16 +50,36 @@ def _messages(probe: Probe, system: str | None) -> list[dict[str, str]]:
     return messages + [{"role": m.role, "content": probe.render(m.content)} for m in probe.context]
 
 
+def _generated_choice(probe: Probe, backend: Backend, system: str | None) -> dict[str, Any]:
+    """The question asked with its choices lettered and "answer with the letter", greedy; the
+    choice read from the reply (None when it gives none)."""
+    question = forgetting.choice_question(probe.render(probe.turns[0].user), probe.choices)
+    messages = _messages(probe, system) + [{"role": "user", "content": question}]
+    greedy = Generation(max_new_tokens=CHOICE_TOKENS, temperature=0.0, top_p=1.0, seed=probe.generation.seed)
+    text, _ = backend.generate(messages, greedy)
+    return {"choice": forgetting.extract_choice(text, probe.choices), "choice_method": "generated",
+            "choice_reply": text}
+
+
 def _forgetting(probe: Probe, backend: Backend, system: str | None) -> dict[str, Any]:
+    """Choices by likelihood, or generated and read from the reply where the backend has no
+    likelihoods; reference distributions for KL, or a note saying why there are none."""
     messages = _messages(probe, system) + [{"role": "user", "content": probe.render(probe.turns[0].user)}]
     out: dict[str, Any] = {"replies": [], "finish": [], "choice_scores": [], "distributions": [], "note": ""}
-    try:
-        if probe.choices:
+    notes = []
+    if probe.choices:
+        try:
             out["choice_scores"] = backend.choice_logprobs(messages, probe.choices)
-        if probe.reference:
+            out.update(choice=forgetting.chosen(out["choice_scores"]), choice_method="likelihood")
+        except NotSupported as exc:
+            out.update(_generated_choice(probe, backend, system))
+            notes.append(f"choice generated and read from the reply ({exc})")
+    if probe.reference:
+        try:
             out["distributions"] = backend.token_distributions(messages, probe.reference)
-    except NotSupported as exc:
-        out["note"] = str(exc)
+        except NotSupported as exc:
+            notes.append(f"KL not measured: {exc}")
+    out["note"] = "; ".join(notes)
     return out
 
 
@@ -84,6 +108,11 @@ def _generate(probe: Probe, backend: Backend, system: str | None) -> dict[str, A
     return raw
 
 
+def _stale(probe: Probe, raw: dict[str, Any]) -> bool:
+    """A cached multiple-choice result from before choices were recorded (no answer then over HTTP)."""
+    return probe.behavior == "forgetting" and bool(probe.choices) and "choice_method" not in raw
+
+
 def run_suite(suite: Suite, backend: Backend, *, variant: str, system_prompt_baseline: bool = False,
               cache: ReplyCache | None = None, progress: Callable[[Probe], None] | None = None) -> RunResult:
     """Every probe of the suite against the backend, scored."""
@@ -95,13 +124,14 @@ def run_suite(suite: Suite, backend: Backend, *, variant: str, system_prompt_bas
         system = probe.system_prompt(suite.baseline_prompt if system_prompt_baseline else None)
         key = cache.key(backend, probe, system)
         raw = cache.get(key)
-        if raw is None:
+        if raw is None or _stale(probe, raw):
             raw = _generate(probe, backend, system)
             raw = json.loads(json.dumps(raw))  # the same shapes whether fresh, cached or reloaded
             cache.put(key, raw)
         checks, score = score_replies(probe, suite, raw["replies"], raw["finish"], system)
         results.append(ProbeResult(probe.id, probe.behavior, tuple(raw["replies"]), tuple(raw["finish"]),
                                    tuple(checks), score, tuple(raw["choice_scores"]), tuple(raw["distributions"]),
-                                   raw["note"]))
+                                   raw["note"], raw.get("choice"), raw.get("choice_method", ""),
+                                   raw.get("choice_reply", "")))
     return RunResult(suite.name, backend.name, variant, system_prompt_baseline, tuple(results),
                      created=datetime.now(timezone.utc).isoformat(timespec="seconds"))

@@ -18,7 +18,8 @@ ReplyScorer = Callable[..., Outcome]
 
 
 def _persona(reply: str, context: ReplyContext) -> Outcome:
-    return role.persona_margin(reply, context.card, context.distractors)
+    said = [m.content for m in context.history if m.role == "user"]
+    return role.persona_margin(reply, context.card, context.distractors, said)
 
 
 #: Per-reply check types (one result per reply in scope).

@@ -10,7 +10,8 @@ Two label-free signals, computed between two runs of the same suite (base and tu
 * :func:`answer_changes`: the share of the suite's multiple-choice probes whose chosen answer
   (highest log-likelihood choice) differs from the base's, with each run's accuracy beside it.
 * :func:`extract_choice`: the choice a *generated* reply gives ("The answer is (B)", "I think
-  it's Paris"), for when a backend cannot score choices by likelihood.
+  it's Paris"), for when a backend cannot score choices by likelihood (an HTTP endpoint): the
+  runner then asks :func:`choice_question` (choices lettered, "answer with the letter"), greedy.
 """
 
 from __future__ import annotations
@@ -74,6 +75,13 @@ _LETTER = re.compile(
     r"|\b(?i:answer|option|choice)(?:\s+(?i:is|would be|:))?\s*[:\-]?\s*\W{0,2}([A-J])\b(?!['’]\w)")
 _NEGATED = re.compile(r"\b(?:not|isn't|is not|never|no|rather than|instead of)\W+$", re.IGNORECASE)
 _HEDGE = re.compile(r"^\W*(?:or|and/or)\W*$", re.IGNORECASE)
+
+
+def choice_question(question: str, choices: Sequence[str]) -> str:
+    """The question with its choices listed as A), B), ... and an instruction to answer with the
+    letter: how a backend without likelihoods is asked (its reply is read by :func:`extract_choice`)."""
+    listed = "\n".join(f"{letter}) {choice}" for letter, choice in zip(_LETTERS, choices))
+    return f"{question}\n\n{listed}\n\nAnswer with the letter of the right choice only."
 
 
 def _terms(choices: Sequence[str]) -> list[list[str]]:

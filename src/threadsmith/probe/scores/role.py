@@ -8,25 +8,24 @@
   read for talk about the fiction as an artifact, service offers, collaborator address,
   disclaimers, and the character presented from outside (one strong cue or two weak ones).
 * :func:`identity`: the reply claims another name or identity than the character's.
-* :func:`persona_margin`: word overlap with the character's card and examples, minus the best
-  overlap with other characters' cards (a contrastive persona-consistency signal; weak per
-  reply, useful in aggregate).
+* :func:`persona_margin` (from :mod:`~threadsmith.probe.scores.persona`): rarity-weighted word
+  evidence for the character's card against other characters' cards (a contrastive
+  persona-consistency signal; weak per reply, useful in aggregate).
 """
 
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
-from collections.abc import Sequence
 
 from threadsmith.checks.filler import SignOff
 from threadsmith.checks.filler_openers import ThroatClearingOpener
 from threadsmith.checks.profile import CheckContext
 from threadsmith.checks.synthetic_noise import AiDisclaimer, Refusal
-from threadsmith.checks.text import COMMON_WORDS, words
 from threadsmith.probe.scores.character_breaks import cues, verdict
 from threadsmith.probe.scores.outcome import Outcome, ReplyContext, outcome_of
+from threadsmith.probe.scores.persona import persona_margin
+
+__all__ = ["assistant_speak", "identity", "persona_margin"]
 
 _ROLEPLAY = CheckContext(kind="roleplay")
 _DATASET_CHECKS = (AiDisclaimer(context=_ROLEPLAY), Refusal(context=_ROLEPLAY), SignOff(context=_ROLEPLAY),
@@ -168,23 +167,3 @@ def identity(reply: str, context: ReplyContext) -> Outcome:
         if name.lower() not in own and name.lower() not in _NOT_A_NAME and name.lower() != context.user_name.lower():
             return Outcome(0.0, False, f"claims another identity: '{match.group(0)}'")
     return outcome_of([])
-
-
-def _profile(texts: Sequence[str]) -> Counter[str]:
-    return Counter(w for text in texts for w in words(text) if w not in COMMON_WORDS and len(w) > 2)
-
-
-def _cosine(a: Counter[str], b: Counter[str]) -> float:
-    if not a or not b:
-        return 0.0
-    dot = sum(v * b[k] for k, v in a.items() if k in b)
-    return dot / (math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values())))
-
-
-def persona_margin(reply: str, card: Sequence[str], distractors: Sequence[Sequence[str]]) -> Outcome:
-    """Similarity to the character's card minus the best similarity to another card (passes when >= 0)."""
-    mine = _profile([reply])
-    own = _cosine(mine, _profile(card))
-    others = [_cosine(mine, _profile(d)) for d in distractors] or [0.0]
-    margin = own - max(others)
-    return Outcome(round(margin, 4), margin >= 0, f"card similarity {own:.2f}, best other {max(others):.2f}")
