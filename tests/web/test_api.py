@@ -130,6 +130,16 @@ def test_findings_preview_fix_dismiss(client) -> None:
     assert client.delete(f"/api/datasets/chat/entries/c-3/dismissals/{noise['code']}", headers=headers).status_code == 200
 
 
+def test_a_code_pages_its_findings_by_cursor(client) -> None:
+    first = client.get("/api/datasets/chat/findings/ST007", params={"limit": 1}).json()
+    assert first["code"] == "ST007" and first["count"] == 2 and first["fix_safety"] == "safe"
+    assert [e["key"] for e in first["entries"]] == ["c-3", "c-3"] and first["next_cursor"]  # whole entries
+    rest = client.get("/api/datasets/chat/findings/ST007", params={"cursor": first["next_cursor"]}).json()
+    assert rest["entries"] == [] and rest["next_cursor"] is None
+    assert client.get("/api/datasets/chat/findings/ST007", params={"cursor": "x"}).status_code == 400
+    assert client.get("/api/datasets/chat/findings/ZZ999").status_code == 404
+
+
 def test_fix_all_of_a_code_skips_dismissed(client) -> None:
     headers = csrf_headers(client)
     client.post("/api/datasets/chat/entries/c-3/dismissals", headers=headers, json={"code": "ST007", "reason": "raw"})

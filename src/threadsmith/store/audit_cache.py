@@ -28,6 +28,11 @@ from threadsmith.store.states import BY_POSITION, VISIBLE
 #: An included entry of a version with its cached result: content id, key, source path and line,
 #: finding rows (JSON, None when none) and encoded summaries (None when not cached).
 EntryResultRow = tuple[int, str, str | None, int | None, bytes | None, bytes | None]
+#: An entry with findings of one code: position, entry id, key, its content's finding rows (JSON).
+CodeEntryRow = tuple[float, int, str, bytes | None]
+#: An included entry with findings (or no cached result): ordinal among the included entries, key,
+#: source path and line, finding rows (JSON) and whether a result is cached.
+EntryFindingsRow = tuple[int, str, str | None, int | None, bytes | None, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +131,42 @@ class AuditCache:
             (config_id, dataset_id, version, version))
         while chunk := cursor.fetchmany(size):
             yield chunk
+
+    def entry_findings(self, config_id: int, dataset_id: int, version: int) -> Iterator[EntryFindingsRow]:
+        """The included entries of a version that have cached findings or no cached result, in order:
+        (ordinal among the included entries, key, source path, line, finding rows JSON, cached)."""
+        return iter(self.conn.execute(
+            "SELECT * FROM (SELECT row_number() OVER (ORDER BY s.position, s.entry_id) - 1, e.key, e.source_path, "
+            f"e.source_line, a.findings, a.content_id IS NOT NULL AS cached FROM {BY_POSITION} "
+            "JOIN entries e ON e.id = s.entry_id LEFT JOIN audit_results a ON a.config_id = ? AND a.content_id = "
+            f"s.content_id WHERE {VISIBLE} AND s.excluded IS NULL) WHERE findings IS NOT NULL OR NOT cached",
+            (config_id, dataset_id, version, version)))
+
+    def code_entries(self, config_id: int, run_id: int, dataset_id: int, version: int, code: str,
+                     after: tuple[float, int] | None, limit: int) -> list[CodeEntryRow]:
+        """The included entries of a version with findings of ``code`` (their content's, or the run's
+        dataset-level ones), in dataset order after the keyset ``after`` (position, entry id), at most ``limit``:
+        (position, entry id, key, the content's finding rows as JSON)."""
+        start = after or (float("-inf"), -1)
+        found = (f"SELECT s.position, s.entry_id, s.content_id FROM {{source}} CROSS JOIN states s INDEXED BY {{index}} "
+                 f"ON {{on}} WHERE {VISIBLE} AND s.excluded IS NULL AND (s.position, s.entry_id) > (?, ?)")
+        by_content = found.format(source="finding_codes k", index="states_by_content", on="s.content_id = k.content_id")
+        by_entry = found.format(source="run_entry_codes r", index="states_by_entry", on="s.entry_id = r.entry_id")
+        return self.conn.execute(
+            f"SELECT m.position, m.entry_id, e.key, a.findings FROM ({by_content} AND k.config_id = ? AND k.code = ? "
+            f"UNION {by_entry} AND r.run_id = ? AND r.code = ?) m JOIN entries e ON e.id = m.entry_id "
+            "LEFT JOIN audit_results a ON a.config_id = ? AND a.content_id = m.content_id "
+            "ORDER BY m.position, m.entry_id LIMIT ?",
+            (dataset_id, version, version, *start, config_id, code, dataset_id, version, version, *start, run_id, code,
+             config_id, limit)).fetchall()
+
+    def findings_of_keys(self, config_id: int, dataset_id: int, version: int, keys: Iterable[str]) -> dict[str, bytes]:
+        """The cached finding rows (JSON) of the included entries ``keys`` of a version (those with findings)."""
+        return dict(where_in(
+            self.conn, "SELECT e.key, a.findings FROM entries e JOIN states s INDEXED BY states_by_entry "
+            "ON s.entry_id = e.id JOIN audit_results a ON a.config_id = ? AND a.content_id = s.content_id "
+            f"WHERE {VISIBLE} AND s.excluded IS NULL AND a.findings IS NOT NULL AND e.dataset_id = ? "
+            "AND e.key IN ({marks})", keys, (config_id, dataset_id, version, version, dataset_id)))
 
     def remembered(self, key: str) -> str | None:
         """A small value remembered under ``key`` (e.g. the kind detected for a sample of entries)."""

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path
 from fastapi import Query as Param
 
-from threadsmith.web.grouping import group
 from threadsmith.web.payloads import DismissRequest, FixAllRequest, FixRequest, edit_view, messages_view, turn_view
 from threadsmith.web.workspaces import WorkspacePool, pool
 
 router = APIRouter(prefix="/api/datasets/{dataset}", tags=["findings"])
 Pool = Annotated[WorkspacePool, Depends(pool)]
 Code = Annotated[str, Param(min_length=2, max_length=20, pattern=r"^[A-Za-z]{2}[0-9]{3}$")]
+PathCode = Annotated[str, Path(min_length=2, max_length=20, pattern=r"^[A-Za-z]{2}[0-9]{3}$")]
 
 
 @router.post("/audit")
@@ -25,11 +25,17 @@ def audit(dataset: str, workspaces: Pool) -> dict[str, Any]:
 @router.get("/findings")
 def findings(dataset: str, workspaces: Pool,
              per_code: Annotated[int, Param(ge=1, le=1000)] = 100) -> dict[str, Any]:
-    """Findings of the latest version by family and code (audited now when needed), dismissed ones counted apart."""
-    ws = workspaces.get()
-    report = ws.audit(dataset)
-    return {"version": ws.resolve(dataset), "summary": report.summary.to_dict(),
-            "families": group(report.findings, ws.dismissals(dataset), per_code)}
+    """Findings of the latest version by family and code (audited now when needed), dismissed ones counted apart;
+    read from the stored audit. Each code's ``next_cursor`` pages on with ``/findings/{code}``."""
+    found = workspaces.get().findings(dataset, per_code=per_code)
+    return {"version": found.version, "summary": found.summary, "families": found.families_dict()}
+
+
+@router.get("/findings/{code}")
+def code_findings(dataset: str, code: PathCode, workspaces: Pool, cursor: Annotated[str | None, Param(max_length=100)] = None,
+                  limit: Annotated[int, Param(ge=1, le=1000)] = 100) -> dict[str, Any]:
+    """A page of one code's open findings in dataset order (whole entries; ``next_cursor`` pages on)."""
+    return workspaces.get().code_findings(dataset, code, cursor=cursor, limit=limit).to_dict()
 
 
 @router.get("/entries/{key}/fix-preview")

@@ -13,7 +13,6 @@ from threadsmith.model import Family
 from threadsmith.report.sections import composition_section, shape_section, style_section
 from threadsmith.report.style import CSS as REPORT_CSS
 from threadsmith.web.filters import BrowseFilters, browse_filters
-from threadsmith.web.grouping import group
 from threadsmith.web.rendering import render
 from threadsmith.web.workspaces import WorkspacePool, pool
 
@@ -99,11 +98,9 @@ def diff_page(request: Request, dataset: str, workspaces: Pool, before: Ref = No
 def findings_page(request: Request, dataset: str, workspaces: Pool,
                   family: Annotated[str | None, Param(max_length=40)] = None) -> HTMLResponse:
     ws = workspaces.get()
-    report = ws.audit(dataset)
-    dismissals = ws.dismissals(dataset)
-    families = group(report.findings, dismissals, per_code=50)
-    return render(request, "findings.html", title=f"Findings · {dataset}", dataset=dataset, families=families,
-                  summary=report.summary, version=ws.resolve(dataset), opened=family, dismissals=dismissals)
+    found = ws.findings(dataset, per_code=50)
+    return render(request, "findings.html", title=f"Findings · {dataset}", dataset=dataset, families=found.families,
+                  summary=found.summary, version=found.version, opened=family, dismissals=ws.dismissals(dataset))
 
 
 @router.get("/datasets/{dataset}/insights", response_class=HTMLResponse)

@@ -244,17 +244,25 @@ def _check_part(items: list[tuple[int, bytes]]) -> list[tuple[int, tuple[list[li
 
 
 def audit_version(store: Store, dataset: DatasetRow, version: int, config: Config,
-                  progress: AuditProgress | None = None, tokens: CheckContext | None = None) -> AuditReport:
+                  progress: AuditProgress | None = None, tokens: CheckContext | None = None,
+                  refresh: bool = False) -> AuditReport:
     """Audit one version, reusing cached results; the report follows the audit JSON contract.
 
-    First the contents without a cached result under this configuration are checked (in
-    worker processes when many) and cached; then one streaming query hands every included
-    entry's cached findings and summaries, in order, to the dataset checks. Unchanged entries
-    are never read or decoded again.
+    A version already audited under this configuration is answered from what that audit
+    stored (see :func:`stored_report`) unless ``refresh``. Otherwise the contents without a
+    cached result under this configuration are checked (in worker processes when many) and
+    cached; then one streaming query hands every included entry's cached findings and
+    summaries, in order, to the dataset checks. Unchanged entries are never read or decoded again.
     """
     started = time.perf_counter()
     plan = plan_checks(config, detect_version_kind(store, dataset, version, config), tokens)
     source = ResultSource(store, plan)
+    if not refresh:
+        report = stored_report(store, dataset, version, plan, source.config_id, started)
+        if report is not None:
+            if progress is not None:
+                progress(report.summary.records, report.summary.records)
+            return report
     entries = store.versions.get(dataset, version).entries
     missing = store.audit.missing(source.config_id, dataset.id, version)
     total = entries + len(missing)
@@ -270,6 +278,46 @@ def audit_version(store: Store, dataset: DatasetRow, version: int, config: Confi
     summary = summarize(findings, dataset.name, version, ordinal, config, plan, time.perf_counter() - started)
     _save_run(store, dataset, version, source.config_id, summary, dataset_findings)
     return AuditReport(tuple(findings), summary)
+
+
+def stored_report(store: Store, dataset: DatasetRow, version: int, plan: CheckPlan, config_id: int,
+                  started: float) -> AuditReport | None:
+    """The report of a version audited before under this configuration, from what that audit stored:
+    the entries' cached findings and the run's dataset findings (the dataset checks are not run
+    again: a version never changes). None when there is no such run, a result is no longer cached,
+    or what is stored does not add up (the caller then audits in full)."""
+    try:
+        run = store.audit.run(dataset.id, version, config_id)
+        if run is None:
+            return None
+        findings: list[Finding] = []
+        entries = store.versions.get(dataset, version).entries
+        for ordinal, key, path, line, rows, cached in store.audit.entry_findings(config_id, dataset.id, version):
+            if not cached:
+                return None
+            findings += [relocate_at(row, path, ordinal, key, line) for row in orjson.loads(rows)]
+        dataset_findings = [finding_of(d) for d in run.dataset_findings]
+    except (ValueError, TypeError, KeyError, IndexError):  # a damaged run or result: audit in full
+        return None
+    findings += dataset_findings
+    findings.sort(key=lambda f: (f.entry_index if f.entry_index is not None else 1 << 62,
+                                 f.message_index if f.message_index is not None else -1, f.code))
+    records = int(run.summary.get("records", -1))
+    summary = summarize(findings, dataset.name, version, records, plan.config, plan, time.perf_counter() - started)
+    if summary.by_code != run.summary.get("by_code") or records > entries:
+        return None
+    return AuditReport(tuple(findings), summary)
+
+
+def finding_of(data: dict[str, Any]) -> Finding:
+    """A finding back from :meth:`Finding.to_dict` (the fix is spelled ``description (safety fix)``)."""
+    fix = None
+    if data["fix"] is not None:
+        description, _, safety = str(data["fix"]).rpartition(" (")
+        fix = Fix(description, FixSafety(safety.removesuffix(" fix)")))
+    return Finding(data["code"], data["name"], Family(data["family"]), Severity(data["severity"]), data["message"],
+                   data["path"], data["entry_index"], data["entry_id"], data["message_index"], data["line"],
+                   data["column"], fix)
 
 
 def _observe_version(store: Store, dataset: DatasetRow, version: int, plan: CheckPlan, source: ResultSource,

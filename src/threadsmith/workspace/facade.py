@@ -315,16 +315,18 @@ class Workspace(ReviewMethods, InsightsMethods, RunMethods, ProbeMethods, Librar
 
     def audit(self, dataset: str, *, version: VersionRef = None, config: Config | None = None,
               progress: auditing.AuditProgress | None = None, tokenizer: ChatTokenizer | None = None,
-              train_on: str = "all", max_tokens: int | None = None) -> AuditReport:
+              train_on: str = "all", max_tokens: int | None = None, refresh: bool = False) -> AuditReport:
         """Audit a version like files are audited; results are cached per content, so re-audits are incremental.
 
         With ``tokenizer`` (:func:`threadsmith.rendering.load_tokenizer`) the template checks (TM)
         run and LN001 counts real tokens (against ``max_tokens`` when given); ``train_on`` is
-        "all" or "last", as training will use. Cached per tokenizer and template too."""
+        "all" or "last", as training will use. Cached per tokenizer and template too. A version
+        already audited under the same configuration is answered from that audit's stored results
+        (the same report); ``refresh`` runs the dataset checks again all the same."""
         row = self.dataset(dataset)
         number = self.store.versions.resolve(row, version)
         return auditing.audit_version(self.store, row, number, config or self.config, progress,
-                                      _tokens(tokenizer, train_on, max_tokens))
+                                      _tokens(tokenizer, train_on, max_tokens), refresh)
 
     def fix(self, dataset: str, *, codes: Sequence[str] = (), unsafe: bool = False, config: Config | None = None,
             message: str | None = None, progress: EditProgress | None = None, tokenizer: ChatTokenizer | None = None,

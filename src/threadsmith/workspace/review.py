@@ -19,6 +19,7 @@ from threadsmith.store import DatasetRow, Store
 from threadsmith.store.dismissals import DismissalRow
 from threadsmith.workspace import operations as ops
 from threadsmith.workspace.auditing import detect_version_kind, plan_checks
+from threadsmith.workspace.findings import CodeFindings, FindingsOverview, StoredRun, code_page, overview, stored_run
 from threadsmith.workspace.history import turn_diff
 from threadsmith.workspace.results import EditResult, Entry, TurnChange
 from threadsmith.workspace.versioning import utc_now
@@ -214,6 +215,32 @@ class ReviewMethods:
         if key is not None:
             return self.store.dismissals.of_entry(row.id, key)
         return self.store.dismissals.of_dataset(row.id)
+
+    def findings(self, dataset: str, *, version: str | int | None = None, per_code: int = 100) -> FindingsOverview:
+        """Findings of a version by family and code, dismissed ones counted apart, each code with its first
+        ``per_code`` open findings: read from the stored audit (the version is audited first when it was not)."""
+        source = self._stored_run(dataset, version)
+        with self.store.read():
+            return overview(self.store, source, self.config, per_code)
+
+    def code_findings(self, dataset: str, code: str, *, version: str | int | None = None, cursor: str | None = None,
+                      limit: int = 100) -> CodeFindings:
+        """A page of one code's open findings in dataset order (``next_cursor`` pages on)."""
+        source = self._stored_run(dataset, version)
+        with self.store.read():
+            return code_page(self.store, source, code.strip().upper(), cursor, limit)
+
+    def _stored_run(self, dataset: str, version: str | int | None) -> StoredRun:
+        row = self.store.versions.dataset(dataset)
+        number = self.store.versions.resolve(row, version)
+        source = stored_run(self.store, row, number, self.config)
+        if source is None:
+            self.audit(dataset, version=number)  # type: ignore[attr-defined]
+            source = stored_run(self.store, row, number, self.config)
+        if source is None:
+            raise UserError(f"The audit of {dataset} version {number} could not be stored.",
+                            hint="Run: threadsmith audit --dataset " + dataset)
+        return source
 
     def audit_summary(self, dataset: str) -> dict[str, object] | None:
         """The summary of the latest audit of the dataset's latest version (None when never audited)."""
