@@ -37,6 +37,9 @@ def test_walk_through(run, dirty: Path, tmp_path: Path) -> None:
     assert "imported 6 entries into d as version 1" in run("import", str(dirty), "--dataset", "d").stderr
     report = json.loads(run("audit", "--dataset", "d", "--format", "json", code=1).stdout)
     assert report["summary"]["conversations"] == 6 and "ST008" in report["summary"]["by_code"]
+    again = json.loads(run("audit", "--dataset", "d", "--format", "json", "--refresh", code=1).stdout)
+    assert again["summary"]["by_code"] == report["summary"]["by_code"]
+    assert "--refresh applies to --dataset" in run("audit", str(dirty), "--refresh", code=2).stderr
     assert "version 2" in run("fix", "--dataset", "d").stderr
     diff = run("diff", "1", "2", "--dataset", "d").stdout
     assert "changed" in diff and "structure" in diff and "-" in diff

@@ -13,6 +13,7 @@ from threadsmith.cli.render import console, progress_bar, render_audit, render_c
 from threadsmith.cli.options import chat_tokenizer, tokenizer_options, workspace_option
 from threadsmith.config import FAIL_LEVELS, load_config
 from threadsmith.convert import convert
+from threadsmith.errors import UserError
 from threadsmith.formats import WRITE_FORMATS
 
 _config_option = click.option("--config", "config_path", type=click.Path(dir_okay=False),
@@ -37,12 +38,14 @@ _config_option = click.option("--config", "config_path", type=click.Path(dir_oka
 @_config_option
 @click.option("-d", "--dataset", help="Audit a workspace dataset instead of files (incremental: cached per content).")
 @click.option("--version", "version", default="latest", show_default=True, help="With --dataset: the version to audit.")
+@click.option("--refresh", is_flag=True,
+              help="With --dataset: audit again from scratch instead of reusing the version's stored audit.")
 @workspace_option
 def audit_command(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tuple[str, ...], fix: bool,
                   unsafe_fixes: bool, output: str | None, fail_on: str | None, exit_zero: bool, limit: int,
                   config_path: str | None, dataset: str | None, version: str, workspace: str | None,
                   tokenizer: str | None, template: str | None, train_on: str, trust_remote_code: bool,
-                  max_tokens: int | None) -> None:
+                  max_tokens: int | None, refresh: bool) -> None:
     """Audit dataset files (or folders), or a workspace dataset, for structural and quality problems.
 
     With --tokenizer, also the template and loss-mask checks (TM) and exact token counts (LN001)."""
@@ -52,8 +55,10 @@ def audit_command(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ign
         from threadsmith.cli.workspace_commands import audit_dataset  # opens a workspace: imported when needed
 
         report = audit_dataset(workspace, dataset, version, config, fixing=fix or unsafe_fixes or output is not None,
-                               tokenizer=tok, train_on=train_on, max_tokens=max_tokens)
+                               tokenizer=tok, train_on=train_on, max_tokens=max_tokens, refresh=refresh)
     else:
+        if refresh:
+            raise UserError("--refresh applies to --dataset: a file audit always checks everything.")
         with progress_bar(enabled=fmt == "text") as progress:
             report = audit(paths, config=config, fix=fix, unsafe_fixes=unsafe_fixes, output=output, progress=progress,
                            tokenizer=tok, train_on=train_on, max_tokens=max_tokens)
