@@ -52,7 +52,16 @@ class RunRow:
     config_id: int
     created_at: str
     summary: dict[str, Any]
-    dataset_findings: list[dict[str, Any]]
+    #: The dataset-level findings as stored (JSON): decoded only by who reads them, since at 1M
+    #: entries they run to megabytes and most readers want the summary alone.
+    findings_json: bytes | None
+
+    @property
+    def dataset_findings(self) -> list[dict[str, Any]]:
+        """The dataset-level findings (decoded on each call)."""
+        if self.findings_json is None:
+            raise ValueError("this audit run was read without its dataset findings (with_findings=False)")
+        return orjson.loads(self.findings_json)  # type: ignore[no-any-return]
 
 
 class _BuiltinsOnly(pickle.Unpickler):
@@ -203,10 +212,11 @@ class AuditCache:
                               ((run_id, code, entry_id) for code, entry_id in entry_codes))
         return run_id
 
-    def run(self, dataset_id: int, version: int, config_id: int | None = None) -> RunRow | None:
-        """The latest run of a version (under ``config_id``, or any configuration)."""
-        sql = ("SELECT id, version, config_id, created_at, summary, dataset_findings FROM audit_runs "
-               "WHERE dataset_id = ? AND version = ?")
+    def run(self, dataset_id: int, version: int, config_id: int | None = None, *,
+            with_findings: bool = True) -> RunRow | None:
+        """The latest run of a version (under ``config_id``, or any configuration); without
+        ``with_findings`` its dataset findings (megabytes on a big dataset) are not read."""
+        sql = (f"SELECT {_run_columns(with_findings)} FROM audit_runs WHERE dataset_id = ? AND version = ?")
         params: list[object] = [dataset_id, version]
         if config_id is not None:
             sql += " AND config_id = ?"
@@ -214,13 +224,16 @@ class AuditCache:
         row = self.conn.execute(sql + " ORDER BY id DESC LIMIT 1", params).fetchone()
         return _run(row) if row else None
 
-    def latest_run(self, dataset_id: int) -> RunRow | None:
-        """The most recent audit of any version of the dataset."""
-        row = self.conn.execute(
-            "SELECT id, version, config_id, created_at, summary, dataset_findings FROM audit_runs "
-            "WHERE dataset_id = ? ORDER BY id DESC LIMIT 1", (dataset_id,)).fetchone()
+    def latest_run(self, dataset_id: int, *, with_findings: bool = True) -> RunRow | None:
+        """The most recent audit of any version of the dataset (``with_findings``: as in :meth:`run`)."""
+        row = self.conn.execute(f"SELECT {_run_columns(with_findings)} FROM audit_runs "
+                                "WHERE dataset_id = ? ORDER BY id DESC LIMIT 1", (dataset_id,)).fetchone()
         return _run(row) if row else None
 
 
+def _run_columns(with_findings: bool) -> str:
+    return "id, version, config_id, created_at, summary, " + ("dataset_findings" if with_findings else "NULL")
+
+
 def _run(row: tuple[Any, ...]) -> RunRow:
-    return RunRow(row[0], row[1], row[2], row[3], orjson.loads(row[4]), orjson.loads(row[5]))
+    return RunRow(row[0], row[1], row[2], row[3], orjson.loads(row[4]), row[5])

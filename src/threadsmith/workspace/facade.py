@@ -304,10 +304,10 @@ class Workspace(ReviewMethods, InsightsMethods, RunMethods, ProbeMethods, Librar
             self.index(progress)
         if not query.codes and not findings:
             return None
-        run = self.store.audit.run(row.id, version)
+        run = self.store.audit.run(row.id, version, with_findings=False)
         if run is None:
             self.audit(row.name, version=version)
-            run = self.store.audit.run(row.id, version)
+            run = self.store.audit.run(row.id, version, with_findings=False)
         assert run is not None
         return run.config_id, run.id
 

@@ -91,23 +91,43 @@ class StoredRun:
     dismissed: dict[tuple[str, str], str]
 
 
+#: Dataset-level findings of recent runs, grouped by code, keyed by (workspace file, run id, run
+#: time): a run's findings never change (a re-audit stores a new run), and decoding them costs
+#: about a second per request at 1M entries.
+_GROUPED: dict[tuple[str, int, str], dict[str, list[Finding]]] = {}
+_GROUPED_MAX = 4
+
+
 def stored_run(store: Store, dataset: DatasetRow, version: int, config: Config) -> StoredRun | None:
     """The stored audit of a version under ``config`` (as the web audits: no tokenizer); None when not audited."""
     plan = plan_checks(config, detect_version_kind(store, dataset, version, config))
     config_id = store.audit.find_config(plan.fingerprint)
     try:
-        run = store.audit.run(dataset.id, version, config_id) if config_id is not None else None
+        run = store.audit.run(dataset.id, version, config_id, with_findings=False) if config_id is not None else None
         if run is None or not isinstance(run.summary.get("by_code"), dict):
             return None
-        by_code: dict[str, list[Finding]] = defaultdict(list)
-        for data in run.dataset_findings:
-            finding = finding_of(data)
-            by_code[finding.code].append(finding)
+        by_code = _grouped(store, dataset, version, run)
     except (ValueError, TypeError, KeyError):
         return None
     assert config_id is not None
     dismissed = {(d.entry_key, d.code): d.reason for d in store.dismissals.of_dataset(dataset.id)}
-    return StoredRun(dataset, version, config_id, run, dict(by_code), dismissed)
+    return StoredRun(dataset, version, config_id, run, by_code, dismissed)
+
+
+def _grouped(store: Store, dataset: DatasetRow, version: int, run: RunRow) -> dict[str, list[Finding]]:
+    key = (str(store.path), run.id, run.created_at)
+    if key not in _GROUPED:
+        full = store.audit.run(dataset.id, version, run.config_id)
+        if full is None or full.id != run.id:
+            raise ValueError("the audit run changed while it was read")
+        by_code: dict[str, list[Finding]] = defaultdict(list)
+        for data in full.dataset_findings:
+            finding = finding_of(data)
+            by_code[finding.code].append(finding)
+        if len(_GROUPED) >= _GROUPED_MAX:
+            _GROUPED.pop(next(iter(_GROUPED)))
+        _GROUPED[key] = dict(by_code)
+    return _GROUPED[key]
 
 
 def overview(store: Store, source: StoredRun, config: Config, per_code: int = 100) -> FindingsOverview:

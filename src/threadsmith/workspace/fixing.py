@@ -113,9 +113,10 @@ def findings_delta(store: Store, dataset: DatasetRow, a: int, b: int, transition
     (dataset-level checks included); otherwise they count the per-conversation findings of the
     entries that changed, computed (and cached) now.
     """
-    latest = store.audit.latest_run(dataset.id)
+    latest = store.audit.latest_run(dataset.id, with_findings=False)
     if latest is not None:
-        before, after = store.audit.run(dataset.id, a, latest.config_id), store.audit.run(dataset.id, b, latest.config_id)
+        before = store.audit.run(dataset.id, a, latest.config_id, with_findings=False)
+        after = store.audit.run(dataset.id, b, latest.config_id, with_findings=False)
         if before is not None and after is not None:
             return _deltas(Counter(before.summary["by_family"]), Counter(after.summary["by_family"])), "complete"
     plan = plan_checks(config, kind)

@@ -75,7 +75,7 @@ class InsightsMethods:
         plan = plan_checks(config, detect_version_kind(self.store, row, version, config))
         config_id = self.store.audit.find_config(plan.fingerprint)
         try:
-            return self.store.audit.run(row.id, version, config_id) if config_id is not None else None
+            return self.store.audit.run(row.id, version, config_id, with_findings=False) if config_id is not None else None
         except ValueError:  # a run that will not load: the audit redoes it
             return None
 

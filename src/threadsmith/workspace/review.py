@@ -66,7 +66,7 @@ def version_kind(store: Store, dataset: DatasetRow, version: int, config: Config
     """
     key = (store.path, dataset.id, config.kind)
     if key not in _KINDS:
-        run = store.audit.latest_run(dataset.id)
+        run = store.audit.latest_run(dataset.id, with_findings=False)
         kind = run.summary.get("kind") if run is not None and config.kind == "auto" else None
         if len(_KINDS) > 256:
             _KINDS.clear()
@@ -245,5 +245,5 @@ class ReviewMethods:
     def audit_summary(self, dataset: str) -> dict[str, object] | None:
         """The summary of the latest audit of the dataset's latest version (None when never audited)."""
         row = self.store.versions.dataset(dataset)
-        run = self.store.audit.run(row.id, self.store.versions.head(row.id))
+        run = self.store.audit.run(row.id, self.store.versions.head(row.id), with_findings=False)
         return run.summary if run is not None else None
