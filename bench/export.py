@@ -76,7 +76,7 @@ def main() -> None:
     base = runs[0].seconds
     print(f"{args.size:,} conversations ({os.path.getsize(data) / 1e6:,.0f} MB), {os.cpu_count()} cores, "
           f"{platform.platform()}, {time.strftime('%Y-%m-%d')}")
-    print(f"| run | seconds | conversations/s | x read | peak RSS MB |\n|---|---:|---:|---:|---:|")
+    print("| run | seconds | conversations/s | x read | peak RSS MB |\n|---|---:|---:|---:|---:|")
     for run in runs:
         rate = args.size / run.seconds if run.seconds else 0
         flag = "" if run.ok else " FAILED"

@@ -11,18 +11,8 @@ from hypothesis import strategies as st
 
 from tests.checks.dataset_runs import qa
 from threadsmith.checks.credentials import Secret, _random_looking, secrets
-from threadsmith.checks.privacy import (
-    CardNumber,
-    EmailAddress,
-    IpAddress,
-    PhoneNumber,
-    card_numbers,
-    emails,
-    ip_addresses,
-    long_token,
-    luhn_valid,
-    phone_numbers,
-)
+from threadsmith.checks.privacy import EmailAddress, PhoneNumber, emails, long_token, phone_numbers
+from threadsmith.checks.privacy_numbers import CardNumber, IpAddress, card_numbers, ip_addresses, luhn_valid
 
 PRIVATE = ("Mail jane.smith84@gmail.com or call (415) 867-5309; key sk-proj-4fGh8JkL2mNpQ7rStUvWxYz9B3cD6eF1, "
            "card 4539 1488 0343 6467, server 81.2.69.160.")

@@ -2,12 +2,14 @@
 
 from threadsmith.checks import (  # noqa: F401
     contradictions,
+    credentials,
     duplicates,
     filler,
     formatting,
     length,
     near_duplicates,
     privacy,
+    privacy_numbers,
     records,
     repetition,
     role_confusion,

@@ -11,7 +11,6 @@ as in the repetition checks.
 from __future__ import annotations
 
 import random
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from operator import itemgetter, mul
 
