@@ -108,3 +108,26 @@ def test_a_bad_cursor_is_a_clear_error(mixed: Workspace) -> None:
 def test_findings_of_a_version_never_audited_audit_it_first(mixed: Workspace) -> None:
     assert mixed.audit_summary("mixed") is None
     assert mixed.findings("mixed").families and mixed.audit_summary("mixed") is not None
+
+
+@pytest.mark.parametrize("limit", [1, 2, 200])
+def test_both_query_plans_page_a_code_the_same(mixed: Workspace, limit: int) -> None:
+    """Sorting a code's entries (few) and walking the version in order (many) give the same pages."""
+    report = mixed.audit("mixed")
+    row = mixed.store.versions.dataset("mixed")
+    version = mixed.store.versions.head(row.id)
+    run = mixed.store.audit.run(row.id, version)
+    assert run is not None
+    for code in {f.code for f in report.findings}:
+        pages: dict[bool, list] = {}
+        for dense in (False, True):
+            after, rows = None, []
+            while True:
+                page = mixed.store.audit.code_entries(run.config_id, run.id, row.id, version, code, after, limit,
+                                                      dense=dense)
+                rows += page
+                if len(page) < limit:
+                    break
+                after = (page[-1][0], page[-1][1])
+            pages[dense] = rows
+        assert pages[False] == pages[True], code

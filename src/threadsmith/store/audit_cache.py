@@ -152,11 +152,24 @@ class AuditCache:
             (config_id, dataset_id, version, version)))
 
     def code_entries(self, config_id: int, run_id: int, dataset_id: int, version: int, code: str,
-                     after: tuple[float, int] | None, limit: int) -> list[CodeEntryRow]:
+                     after: tuple[float, int] | None, limit: int, *, dense: bool = False) -> list[CodeEntryRow]:
         """The included entries of a version with findings of ``code`` (their content's, or the run's
         dataset-level ones), in dataset order after the keyset ``after`` (position, entry id), at most ``limit``:
-        (position, entry id, key, the content's finding rows as JSON)."""
+        (position, entry id, key, the content's finding rows as JSON).
+
+        Two plans: by default the code's entries are collected from its index and sorted (cheap when
+        they are few); ``dense`` walks the version in dataset order and keeps the entries that have the
+        code, stopping at ``limit`` (cheap when many entries have it: no sort of all of them)."""
         start = after or (float("-inf"), -1)
+        if dense:
+            return self.conn.execute(
+                f"SELECT s.position, s.entry_id, e.key, a.findings FROM {BY_POSITION} JOIN entries e ON e.id = s.entry_id "
+                "LEFT JOIN audit_results a ON a.config_id = ? AND a.content_id = s.content_id "
+                f"WHERE {VISIBLE} AND s.excluded IS NULL AND (s.position, s.entry_id) > (?, ?) AND ("
+                "EXISTS (SELECT 1 FROM finding_codes k WHERE k.config_id = ? AND k.code = ? AND k.content_id = s.content_id) "
+                "OR EXISTS (SELECT 1 FROM run_entry_codes r WHERE r.run_id = ? AND r.code = ? AND r.entry_id = s.entry_id)) "
+                "ORDER BY s.position, s.entry_id LIMIT ?",
+                (config_id, dataset_id, version, version, *start, config_id, code, run_id, code, limit)).fetchall()
         found = (f"SELECT s.position, s.entry_id, s.content_id FROM {{source}} CROSS JOIN states s INDEXED BY {{index}} "
                  f"ON {{on}} WHERE {VISIBLE} AND s.excluded IS NULL AND (s.position, s.entry_id) > (?, ?)")
         by_content = found.format(source="finding_codes k", index="states_by_content", on="s.content_id = k.content_id")

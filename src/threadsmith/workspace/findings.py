@@ -159,9 +159,14 @@ def code_page(store: Store, source: StoredRun, code: str, cursor: str | None = N
     first: Finding | None = None
     after = _parse_cursor(cursor)
     wide, extra = _dataset_level(source, code)
+    # Walk the version in order when the code is on more than ~1 entry in 70 (a page of 200 then reads
+    # ~14,000 states; measured at 1M: 10-12 ms against ~100 ms for sorting 15-23k entries); otherwise
+    # collect the code's entries and sort them (1-30 ms for up to a few thousand).
+    dense = total * 70 >= int(run.summary.get("records") or 0)
     next_cursor = None
     while len(hits) < limit:
-        rows = store.audit.code_entries(source.config_id, run.id, source.dataset.id, source.version, code, after, 200)
+        rows = store.audit.code_entries(source.config_id, run.id, source.dataset.id, source.version, code, after, 200,
+                                        dense=dense)
         for position, entry_id, key, findings in rows:
             found = _entry_findings(code, key, findings, extra.get(key, ()))
             first = first or (found[0] if found else None)
