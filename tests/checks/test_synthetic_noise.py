@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from tests.checks.dataset_runs import conversation, qa, run
 from tests.conftest import SHARED_DATA
-from threadsmith.checks.artifacts import FillInPlaceholder, encoding_damage, repair_encoding
+from threadsmith.checks.artifacts import FillInPlaceholder
+from threadsmith.checks.encoding import encoding_damage, repair_encoding
 from threadsmith.checks.generations import DegenerateLoop, TruncatedReply, unfinished
 from threadsmith.checks.profile import CheckContext
 from threadsmith.checks.slop import STOCK_PHRASES, DatasetStockPhrases, StockPhrases, phrase_label, stock_phrase_hits
@@ -261,7 +262,8 @@ def test_dataset_rate_is_reported_once_with_its_top_phrases() -> None:
 # --- Whole-conversation gates ----------------------------------------------------------------
 
 def test_conversation_gates_skip_only_what_no_message_holds() -> None:
-    from threadsmith.checks.artifacts import ChatUiText, EncodingDamage, TemplateVariable
+    from threadsmith.checks.artifacts import ChatUiText, TemplateVariable
+    from threadsmith.checks.encoding import EncodingDamage
     clean = conversation(("system", "You are Ada."), ("user", "Hi"), ("assistant", "Hello there. Share"))
     assert joined(clean) == "You are Ada.\nHi\nHello there. Share"
     assert [h.message_index for h in hits(ChatUiText, clean)] == [2]  # a button at the end of a turn

@@ -309,4 +309,4 @@ class Refusal(KindSeverity, ConversationCheck):
 
 # The family's other modules register their checks when this one is imported (builtin.py
 # imports this module); the import is last because they use KindSeverity and quote.
-from threadsmith.checks import artifacts, generations, slop  # noqa: E402,F401
+from threadsmith.checks import artifacts, encoding, generations, slop  # noqa: E402,F401
