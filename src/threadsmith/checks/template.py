@@ -15,7 +15,7 @@ from typing import Any
 from threadsmith.checks.base import ConversationCheck, Hit
 from threadsmith.checks.profile import CheckContext
 from threadsmith.checks.registry import register
-from threadsmith.model import Conversation, Family, Severity
+from threadsmith.model import Conversation, Family, Finding, Severity
 from threadsmith.rendering import ChatTokenizer, RenderError, Rendered, TokenCounts
 
 _last: tuple[Any, ...] = (None, None, None, None)
@@ -254,6 +254,15 @@ class EndOfTurnUntrained(TemplateCheck):
                                             f"{span.index} is not trained: the model may not learn to stop",
                                 fixable=False))
         return hits
+
+
+def template_findings(conversation: Conversation, tokenizer: ChatTokenizer, train_on: str = "all") -> list[Finding]:
+    """The template family's (TM) findings on one conversation under ``tokenizer`` (e.g. for a
+    page that shows one entry rendered)."""
+    from threadsmith.checks.runner import Runner, build_checks
+
+    checks = build_checks(select=["TM"], context=CheckContext(tokenizer=tokenizer, train_on=train_on))
+    return Runner(checks).findings(conversation)
 
 
 def _index(values: list[int], value: int, start: int, end: int, default: int | None) -> int | None:

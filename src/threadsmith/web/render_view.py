@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from fastapi import Request
 
+from threadsmith.checks.template import template_findings
 from threadsmith.errors import UserError
 from threadsmith.model import Conversation, Finding
 from threadsmith.rendering import ChatTokenizer, Rendered
@@ -123,7 +124,7 @@ def render_view(key: str, conversation: Conversation, tokenizer: ChatTokenizer, 
     mask = rendered.assistant_mask
     messages = tuple(MessageTokens(s.index, s.role, s.tokens, sum(mask[s.token_start:s.token_end]), s.content is not None)
                      for s in rendered.spans)
-    findings = _template_findings(conversation, tokenizer, train_on) if with_findings else ()
+    findings = tuple(template_findings(conversation, tokenizer, train_on)) if with_findings else ()
     return RenderView(key, name, tokenizer.template_name, train_on, rendered.mask_source, len(rendered.input_ids),
                       rendered.trained_tokens, pieces(rendered), messages, rendered.trained_spans, findings)
 
@@ -149,16 +150,6 @@ def pieces(rendered: Rendered) -> tuple[Piece, ...]:
         else:
             out.append(Piece(text[a:b], trained, message))
     return tuple(out)
-
-
-def _template_findings(conversation: Conversation, tokenizer: ChatTokenizer, train_on: str) -> tuple[Finding, ...]:
-    """The template checks' (TM) findings on this entry under this tokenizer."""
-    from threadsmith.checks import Runner, build_checks
-    from threadsmith.checks.profile import CheckContext
-
-    checks = build_checks(select=["TM"], context=CheckContext(tokenizer=tokenizer, train_on=train_on))
-    return tuple(Runner(checks).findings(conversation))
-
 
 
 #: The template choices: the tokenizer's own (``tokenizer``) or a named template; None: the
