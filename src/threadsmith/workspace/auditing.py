@@ -273,8 +273,7 @@ def audit_version(store: Store, dataset: DatasetRow, version: int, config: Confi
     finally:
         source.close()
     findings += dataset_findings
-    findings.sort(key=lambda f: (f.entry_index if f.entry_index is not None else 1 << 62,
-                                 f.message_index if f.message_index is not None else -1, f.code))
+    findings.sort(key=_report_order)
     summary = summarize(findings, dataset.name, version, ordinal, config, plan, time.perf_counter() - started)
     _save_run(store, dataset, version, source.config_id, summary, dataset_findings)
     return AuditReport(tuple(findings), summary)
@@ -300,13 +299,18 @@ def stored_report(store: Store, dataset: DatasetRow, version: int, plan: CheckPl
     except (ValueError, TypeError, KeyError, IndexError):  # a damaged run or result: audit in full
         return None
     findings += dataset_findings
-    findings.sort(key=lambda f: (f.entry_index if f.entry_index is not None else 1 << 62,
-                                 f.message_index if f.message_index is not None else -1, f.code))
+    findings.sort(key=_report_order)
     records = int(run.summary.get("records", -1))
     summary = summarize(findings, dataset.name, version, records, plan.config, plan, time.perf_counter() - started)
     if summary.by_code != run.summary.get("by_code") or records > entries:
         return None
     return AuditReport(tuple(findings), summary)
+
+
+def _report_order(f: Finding) -> tuple[int, int, str]:
+    """Findings in report order: by entry (dataset-wide ones last), then message, then code."""
+    return (f.entry_index if f.entry_index is not None else 1 << 62,
+            f.message_index if f.message_index is not None else -1, f.code)
 
 
 def finding_of(data: dict[str, Any]) -> Finding:
