@@ -107,6 +107,10 @@ class ConversationCheck(Check):
 class DatasetCheck(Check):
     """A check over the whole dataset, built from one small summary per conversation."""
 
+    #: What observing an entry's summary (decoding it from the cache included) and finishing cost,
+    #: relative to the other dataset checks: balances them across processes (workspace/observation.py).
+    observe_cost: ClassVar[float] = 1.0
+
     def summarize(self, conversation: Conversation) -> Any:
         """A small, picklable summary of one conversation (may run in a worker process), made of
         built-in values only (the workspace caches summaries)."""

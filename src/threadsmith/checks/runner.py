@@ -248,19 +248,28 @@ class Runner:
     def finish(self) -> list[Finding]:
         """The dataset checks' findings, once every conversation was observed."""
         out: list[Finding] = list(self._settle_crashes)
+        for findings in self.finish_each():
+            out += findings
+        return out
+
+    def finish_each(self) -> list[list[Finding]]:
+        """The findings of each dataset check, in check order (settle crashes left out)."""
+        out: list[list[Finding]] = []
         for check in self.checks.dataset:
             try:
                 hits: Iterable[DatasetHit] = list(check.finish())
             except Exception as exc:
-                out.append(_crash_finding(check, None, "check", exc))
+                out.append([_crash_finding(check, None, "check", exc)])
                 continue
             fix = check.fix_info()
+            found = []
             for hit in hits:
                 ref = hit.ref or EntryRef(None, None, None, None)
-                out.append(Finding(
+                found.append(Finding(
                     check.code, check.name, check.family, check.severity, hit.message, ref.path, ref.entry_index,
                     ref.entry_id, hit.message_index, ref.line, None, fix if hit.fixable else None,
                 ))
+            out.append(found)
         return out
 
     def _finding(self, check: Check, conversation: Conversation, hit: Hit) -> Finding:

@@ -16,6 +16,7 @@ import io
 import marshal
 import pickle
 import sqlite3
+import struct
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -73,22 +74,99 @@ class _BuiltinsOnly(pickle.Unpickler):
 _PICKLE = 0x80
 
 
-def dump_summaries(summaries: Sequence[Any]) -> bytes:
+#: The first byte of a blob whose summaries are kept in two lanes (see :func:`dump_summaries`).
+_LANES = 0x01
+_LENGTH = struct.Struct("<I")
+
+
+def dump_summaries(summaries: Sequence[Any], first: Sequence[int] | None = None) -> bytes:
     """Summaries as :mod:`marshal` data (bytes-like values come back as bytes); a pickle when
-    they hold something marshal cannot write (which then never loads: see :func:`load_summaries`)."""
+    they hold something marshal cannot write (which then never loads: see :func:`load_summaries`).
+
+    With ``first`` (positions, ascending) the summaries are kept in two lanes, the summaries at
+    ``first`` and the others, each its own marshal: :func:`load_lane` then decodes one lane alone
+    (two processes observe a version, each decoding only its lane). The layout: ``0x01``, the
+    number of summaries, the number of positions in ``first`` and those positions (a byte each),
+    the first lane's length (``<u4``), the two lanes.
+    """
+    values = tuple(summaries)
     try:
-        return marshal.dumps(tuple(summaries), 4)
+        if not first or len(values) > 255 or len(first) >= len(values):
+            return marshal.dumps(values, 4)
+        chosen = set(first)
+        head = marshal.dumps(tuple(values[d] for d in first), 4)
+        tail = marshal.dumps(tuple(v for d, v in enumerate(values) if d not in chosen), 4)
     except ValueError:
-        return pickle.dumps(tuple(summaries), protocol=5)
+        return pickle.dumps(values, protocol=5)
+    return b"".join((bytes((_LANES, len(values), len(first), *first)), _LENGTH.pack(len(head)), head, tail))
 
 
 def load_summaries(blob: bytes) -> tuple[Any, ...] | None:
     """Summaries back, or None when the blob holds anything but built-in values (or is damaged)."""
     try:
+        if blob[0] == _LANES:
+            count, first, rest, head, tail = _lanes(blob)
+            values: list[Any] = [None] * count
+            for positions, part in ((first, head), (rest, tail)):
+                loaded = marshal.loads(part)
+                if type(loaded) is not tuple or len(loaded) != len(positions):
+                    return None
+                for d, value in zip(positions, loaded):
+                    values[d] = value
+            return tuple(values)
         loaded = _BuiltinsOnly(io.BytesIO(blob)).load() if blob[0] == _PICKLE else marshal.loads(blob)
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError):
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError, struct.error):
         return None
     return loaded if type(loaded) is tuple else None
+
+
+def split_lanes(blob: bytes, count: int) -> tuple[tuple[int, ...], tuple[int, ...], memoryview, memoryview] | None:
+    """A two-lane blob of ``count`` summaries as (positions of its first lane, of its second, the
+    two lanes still encoded: :func:`load_lane` decodes one); None for any other blob."""
+    try:
+        if blob[0] != _LANES:
+            return None
+        total, first, rest, head, tail = _lanes(blob)
+    except (ValueError, IndexError, struct.error):
+        return None
+    return (first, rest, head, tail) if total == count else None
+
+
+def load_lane(part: bytes | memoryview, size: int) -> tuple[Any, ...] | None:
+    """One encoded lane of ``size`` summaries back (see :func:`split_lanes`), or None if damaged."""
+    try:
+        loaded = marshal.loads(part)
+    except (EOFError, ValueError, TypeError):
+        return None
+    return loaded if type(loaded) is tuple and len(loaded) == size else None
+
+
+def dump_lane(summaries: Sequence[Any]) -> bytes:
+    """One lane of summaries encoded as :func:`load_lane` reads it (ValueError if marshal cannot write them)."""
+    return marshal.dumps(tuple(summaries), 4)
+
+
+#: A two-lane blob's header (its bytes up to the first lane's length) -> (count, first, rest).
+_HEADERS: dict[bytes, tuple[int, tuple[int, ...], tuple[int, ...]]] = {}
+
+
+def _lanes(blob: bytes) -> tuple[int, tuple[int, ...], tuple[int, ...], memoryview, memoryview]:
+    """(number of summaries, positions of the first lane and of the second, the two lanes) of a two-lane blob."""
+    at = 3 + blob[2]
+    header = blob[:at]
+    known = _HEADERS.get(header)
+    if known is None:
+        count, first = blob[1], tuple(blob[3:at])
+        if len(header) != at or len(set(first)) != len(first) or any(d >= count for d in first):
+            raise ValueError("a damaged summaries blob")
+        known = (count, first, tuple(d for d in range(count) if d not in set(first)))
+        if len(_HEADERS) < 64:
+            _HEADERS[header] = known
+    (length,) = _LENGTH.unpack_from(blob, at)
+    view = memoryview(blob)[at + 4:]
+    if length > len(view):
+        raise ValueError("a damaged summaries blob")
+    return (*known, view[:length], view[length:])
 
 
 class AuditCache:

@@ -30,6 +30,8 @@ from threadsmith.store import DatasetRow, Slot, Store
 from threadsmith.store.audit_cache import CachedResult, dump_summaries, load_summaries
 from threadsmith.store.codec import Entity, decode
 from threadsmith.workers import worker_count
+from threadsmith.workspace.finding_rows import finding_row, relocate, relocate_at
+from threadsmith.workspace.observation import lanes, observe_version
 from threadsmith.workspace.versioning import utc_now
 
 #: ``progress(done, total)``: entries audited so far.
@@ -85,25 +87,6 @@ def _checks_code_digest() -> str:
     return _CODE_DIGEST[0]
 
 
-def finding_row(finding: Finding) -> list[Any]:
-    """The parts of a finding that depend only on the content (cached)."""
-    fix = finding.fix
-    return [finding.code, finding.name, finding.family.value, finding.severity.value, finding.message,
-            finding.message_index, finding.column, fix.description if fix else None, fix.safety.value if fix else None]
-
-
-def relocate(row: Sequence[Any], slot: Slot, ordinal: int) -> Finding:
-    """A cached finding row placed at one entry of a version."""
-    return relocate_at(row, slot.source_path, ordinal, slot.key, slot.source_line)
-
-
-def relocate_at(row: Sequence[Any], path: str | None, ordinal: int, key: str, line: int | None) -> Finding:
-    """A cached finding row placed at the entry ``key`` (``ordinal`` among the version's included entries)."""
-    fix = Fix(row[7], FixSafety(row[8])) if row[7] is not None else None
-    return Finding(row[0], row[1], Family(row[2]), Severity(row[3]), row[4], path, ordinal, key, row[5], line,
-                   row[6], fix)
-
-
 def included_slots(store: Store, dataset: DatasetRow, version: int) -> Iterator[list[Slot]]:
     """The version's included entries in order, a chunk at a time (a version never changes)."""
     after = None
@@ -157,6 +140,12 @@ class ResultSource:
             for cid, (rows, blob) in self._compute_and_store(missing).items():
                 found[cid] = CachedResult(rows, _summaries_of(blob))
         return found
+
+    def recompute(self, content_id: int) -> tuple[list[list[Any]], tuple[Any, ...]]:
+        """One content's finding rows and summaries, computed (and cached) now: for a result that
+        is missing or will not load when the version is observed."""
+        result = self.results([content_id])[content_id]
+        return result.findings, result.summaries
 
     def fill(self, content_ids: Sequence[int], progress: Callable[[int], None] | None = None) -> None:
         """Compute and cache the results of contents not cached yet, a chunk at a time.
@@ -219,13 +208,14 @@ def _summaries_of(blob: bytes) -> tuple[Any, ...]:
 def check_contents(runner: Runner, items: Sequence[tuple[int, bytes]]) -> list[tuple[int, tuple[list[list[Any]], bytes]]]:
     """Check stored contents: ``(content id, (finding rows, encoded summaries))`` each."""
     out = []
+    first = lanes(runner.checks.dataset)[0]  # summaries kept in the two lanes observation reads them in
     for start in range(0, len(items), _PREPARE_CHUNK):
         part = items[start:start + _PREPARE_CHUNK]
         conversations = [decode(body, Entity(None, "", Source())) for _, body in part]
         runner.prepare(conversations)  # checks that batch (template checks) see the batch first
         for (cid, _), conversation in zip(part, conversations):
             result = runner.process(conversation)
-            out.append((cid, ([finding_row(f) for f in result.findings], dump_summaries(result.summaries))))
+            out.append((cid, ([finding_row(f) for f in result.findings], dump_summaries(result.summaries, first))))
     return out
 
 
@@ -268,8 +258,9 @@ def audit_version(store: Store, dataset: DatasetRow, version: int, config: Confi
     total = entries + len(missing)
     try:
         source.fill(missing, None if progress is None else lambda done: progress(done, total))
-        findings, dataset_findings, ordinal = _observe_version(store, dataset, version, plan, source, progress,
-                                                               len(missing), total)
+        findings, dataset_findings, ordinal = observe_version(
+            store, dataset, version, source.config_id, plan.checks, source.recompute, entries, progress,
+            len(missing), total)
     finally:
         source.close()
     findings += dataset_findings
@@ -322,38 +313,6 @@ def finding_of(data: dict[str, Any]) -> Finding:
     return Finding(data["code"], data["name"], Family(data["family"]), Severity(data["severity"]), data["message"],
                    data["path"], data["entry_index"], data["entry_id"], data["message_index"], data["line"],
                    data["column"], fix)
-
-
-def _observe_version(store: Store, dataset: DatasetRow, version: int, plan: CheckPlan, source: ResultSource,
-                     progress: AuditProgress | None, done: int, total: int) -> tuple[list[Finding], list[Finding], int]:
-    """Feed every included entry's cached results to the dataset checks; (entry findings, dataset findings, entries).
-
-    A chunk of entries at a time: their summaries are decoded in one pass and handed to
-    :meth:`Runner.observe_many` (a batch per check); findings are built only for entries that have some.
-    """
-    runner = Runner(plan.checks)
-    expected = len(plan.checks.dataset)
-    findings: list[Finding] = []
-    ordinal = 0
-    for chunk in store.audit.entry_results(source.config_id, dataset.id, version, _CHUNK):
-        rows: list[Any] = [load_summaries(entry[5]) if entry[5] is not None else None for entry in chunk]
-        for i in [i for i, (entry, summaries) in enumerate(zip(chunk, rows))
-                  if entry[4] is not None or summaries is None or len(summaries) != expected]:
-            entry, summaries = chunk[i], rows[i]
-            if summaries is None or len(summaries) != expected:  # not cached yet, or a result that will not load
-                result = source.results([entry[0]])[entry[0]]
-                found, rows[i] = result.findings, (*result.summaries, *(None,) * expected)[:expected]
-            else:
-                found = orjson.loads(entry[4])
-            findings += [relocate_at(row, entry[2], ordinal + i, entry[1], entry[3]) for row in found]
-        refs = [EntryRef(path, ordinal + i, key, line) for i, (_, key, path, line, _, _) in enumerate(chunk)]
-        runner.observe_many(rows, refs)
-        ordinal += len(chunk)
-        if progress is not None:
-            progress(done + ordinal, total)
-    if progress is not None and not ordinal:
-        progress(done, total)
-    return findings, runner.finish(), ordinal
 
 
 def summarize(findings: list[Finding], dataset: str, version: int, entries: int, config: Config, plan: CheckPlan,

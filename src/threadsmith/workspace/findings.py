@@ -21,7 +21,8 @@ from threadsmith.errors import NotFound, UserError
 from threadsmith.model import Finding, Severity
 from threadsmith.store import DatasetRow, Store
 from threadsmith.store.audit_cache import RunRow
-from threadsmith.workspace.auditing import detect_version_kind, finding_of, plan_checks, relocate_at
+from threadsmith.workspace.auditing import detect_version_kind, finding_of, plan_checks
+from threadsmith.workspace.finding_rows import relocate_at
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,112 @@
+"""Observation of a version by the dataset checks, in one process or two (workspace/observation.py)."""
+
+from __future__ import annotations
+
+import marshal
+from pathlib import Path
+
+import orjson
+import pytest
+
+from threadsmith.checks import build_checks
+from threadsmith.checks.profile import CheckContext
+from threadsmith.store.audit_cache import dump_lane, dump_summaries, load_lane, load_summaries, split_lanes
+from threadsmith.workspace import Workspace
+from threadsmith.workspace import observation
+
+pytestmark = pytest.mark.skipif("fork" not in __import__("multiprocessing").get_all_start_methods(),
+                                reason="observation in two processes needs fork")
+
+
+def _rows(size: int) -> list[dict]:
+    """Entries that give several dataset checks something to say: duplicates, a shared opener,
+    contradicting answers, short replies."""
+    rows = []
+    for i in range(size):
+        reply = ("The harbour is quiet at dawn, and the boats come in one by one." if i % 3 else
+                 f"Certainly! Answer {i % 40}, since the tide turns at {i % 5} o'clock.")
+        if i % 11 == 0:
+            reply = "Ok."
+        rows.append({"id": f"r{i}", "messages": [
+            {"role": "system", "content": "You are Mira, a harbour pilot." if i % 2 else "You are a guide."},
+            {"role": "user", "content": f"Tell me about the harbour, part {i % 13}."},
+            {"role": "assistant", "content": reply}]})
+    return rows
+
+
+def _workspace(tmp_path: Path, size: int = 2300) -> Workspace:
+    path = tmp_path / "many.jsonl"
+    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in _rows(size)))
+    ws = Workspace.open(tmp_path / "ws")
+    ws.import_files([path], "many")
+    return ws
+
+
+def _key(report) -> list[str]:
+    return [repr(f.to_dict()) for f in report.findings]
+
+
+@pytest.fixture
+def two_processes(monkeypatch):
+    """Observation split across two processes even for a small version."""
+    monkeypatch.setenv("THREADSMITH_WORKERS", "2")
+    monkeypatch.setattr(observation, "PARALLEL_MIN_ENTRIES", 0)
+
+
+def test_lanes_cover_every_check_once_and_the_reader_keeps_the_costliest() -> None:
+    checks = build_checks((), context=CheckContext(kind="roleplay")).dataset
+    here, there = observation.lanes(checks)
+    assert sorted(here + there) == list(range(len(checks))) and here and there
+    costliest = max(range(len(checks)), key=lambda d: type(checks[d]).observe_cost)
+    assert costliest in here
+    cost = [type(c).observe_cost for c in checks]
+    total = sum(cost) + observation._READER_COST
+    assert abs((observation._READER_COST + sum(cost[d] for d in here)) - total / 2) <= max(cost)
+
+
+def test_two_lane_blobs_load_whole_or_one_lane_at_a_time() -> None:
+    values = (b"ab", None, 3, ("x", "x"), b"", 7)
+    blob = dump_summaries(values, [1, 3])
+    assert load_summaries(blob) == values
+    first, rest, head, tail = split_lanes(blob, 6)
+    assert (first, rest) == ((1, 3), (0, 2, 4, 5))
+    assert load_lane(head, 2) == (None, ("x", "x")) and load_lane(tail, 4) == (b"ab", 3, b"", 7)
+    assert split_lanes(blob, 7) is None  # another number of summaries: not this configuration's
+    assert split_lanes(dump_summaries(values), 6) is None  # one lane (written before): no split
+    assert load_lane(dump_lane([1, 2]), 2) == (1, 2) and load_lane(dump_lane([1, 2]), 3) is None
+    for damaged in (blob[:-2], blob[:5], b"\x01\x06\x09\x05", b"\x01\x06\x02\x01\x01" + blob[5:]):
+        assert load_summaries(damaged) is None
+    assert load_lane(marshal.dumps([1, 2]), 2) is None and load_lane(b"", 1) is None
+
+
+def test_two_processes_give_the_report_of_one(tmp_path: Path, monkeypatch, two_processes) -> None:
+    with _workspace(tmp_path) as ws:
+        parallel = ws.audit("many", refresh=True)
+        monkeypatch.setattr(observation, "PARALLEL_MIN_ENTRIES", 1 << 40)
+        serial = ws.audit("many", refresh=True)
+    codes = {f.code for f in serial.findings if f.entry_index is None or f.code.startswith(("RP", "CT", "WT"))}
+    assert len(codes) >= 3  # several dataset checks reported something
+    assert _key(parallel) == _key(serial)
+
+
+def test_a_failing_second_process_is_made_up_for_here(tmp_path: Path, monkeypatch, two_processes) -> None:
+    def broken(conn, checks):
+        conn.recv()
+        conn.send(("error", "Traceback: boom"))
+        conn.close()
+
+    with _workspace(tmp_path) as ws:
+        expected = _key(ws.audit("many", refresh=True))
+        monkeypatch.setattr(observation, "_serve", broken)
+        assert _key(ws.audit("many", refresh=True)) == expected
+
+
+def test_a_damaged_lane_is_checked_again(tmp_path: Path, monkeypatch, two_processes) -> None:
+    with _workspace(tmp_path) as ws:
+        expected = _key(ws.audit("many", refresh=True))
+        with ws.store.write() as conn:  # the second lane of one result will not load
+            cid, blob = conn.execute("SELECT content_id, summaries FROM audit_results LIMIT 1 OFFSET 7").fetchone()
+            conn.execute("UPDATE audit_results SET summaries = ? WHERE content_id = ?", (blob[:-3], cid))
+        assert _key(ws.audit("many", refresh=True)) == expected
+        (again,) = ws.store.db.conn.execute("SELECT summaries FROM audit_results WHERE content_id = ?", (cid,)).fetchone()
+        assert load_summaries(again) is not None  # checked again and cached again
