@@ -38,6 +38,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "merge": ("curation_commands", "merge_command"),
     "probe": ("probe_commands", "probe_group"),
     "prompts": ("curation_commands", "prompts_group"),
+    "prune": ("workspace_commands", "prune_command"),
     "render": ("render_commands", "render_command"),
     "report": ("insights", "report_command"),
     "restore": ("workspace_commands", "restore_command"),

@@ -1,4 +1,4 @@
-"""Workspace commands: import, datasets, log, diff, restore, tag, backup, search, show (export: export_commands.py).
+"""Workspace commands: import, datasets, log, diff, restore, tag, backup, prune, search, show (export: export_commands.py).
 
 Each opens the workspace (``--workspace`` / THREADSMITH_WORKSPACE / ./threadsmith-workspace),
 makes one library call and renders the result.
@@ -22,6 +22,7 @@ from threadsmith.cli.workspace_render import (
     render_entry,
     render_import,
     render_log,
+    render_prune,
     render_search,
     render_version,
 )
@@ -189,6 +190,22 @@ def backup_command(output: str, workspace: str | None) -> None:
     with opened(workspace) as ws:
         target = ws.backup(output)
     console(stderr=True).print(f"[green]backed up[/] the workspace to {target}")
+
+
+@click.command("prune")
+@click.option("--keep-days", type=click.FloatRange(min=0), default=7, show_default=True,
+              help="Also keep the results of any check settings an audit used in the last DAYS days.")
+@click.option("--dry-run", is_flag=True, help="Only show what would be removed.")
+@click.option("--no-vacuum", is_flag=True,
+              help="Skip compacting the file (the workspace reuses the space, the disk does not get it back).")
+@workspace_option
+def prune_command(keep_days: float, dry_run: bool, no_vacuum: bool, workspace: str | None) -> None:
+    """Free disk space: delete the audit results cached under check settings no audit uses now
+    (an older threadsmith, other options or tokenizer), then compact the file. Datasets,
+    versions and audit history are never touched; pruned results are recomputed when needed."""
+    with opened(workspace) as ws:
+        report = ws.prune(keep_days=keep_days, dry_run=dry_run, vacuum=not no_vacuum)
+    render_prune(report)
 
 
 @click.command("search")

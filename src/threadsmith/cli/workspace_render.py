@@ -13,6 +13,7 @@ from rich.table import Table
 from threadsmith.cli.render import console
 from threadsmith.formats import to_record
 from threadsmith.workspace import DatasetInfo, Diff, EditResult, Entry, ImportResult, SearchResult, Version
+from threadsmith.workspace.maintenance import PruneReport
 
 
 def print_json(value: Any) -> None:
@@ -146,3 +147,28 @@ def render_search(result: SearchResult) -> None:
         out.print(f"[dim]more: --cursor {result.next_cursor}[/]")
     if not result.hits:
         out.print("no entries match")
+
+
+def render_prune(report: PruneReport) -> None:
+    """The check settings whose cached audit results were removed (or would be) and the space freed."""
+    out = console(stderr=True)
+    table = Table(box=None, pad_edge=False)
+    for column in ("", "settings", "last audit", "results", "size"):
+        table.add_column(column)
+    for mark, uses in (("[red]remove[/]", report.removed), ("[green]keep[/]", report.kept)):
+        for use in uses:
+            settings = f"#{use.config_id}: {use.checks} checks" + (f", {escape(use.kind)}" if use.kind else "")
+            table.add_row(mark, settings, use.last_used or "never", f"{use.results:,}", _mb(use.size))
+    if report.removed or report.kept:
+        out.print(table)
+    verb = "would remove" if report.dry_run else "removed"
+    out.print(f"[bold]{verb}[/] {report.results_removed:,} cached results ({_mb(report.bytes_removed)}) "
+              f"and {report.stale_insights:,} stale insights")
+    if report.vacuumed:
+        out.print(f"[green]compacted[/] the workspace: {_mb(report.size_before)} -> {_mb(report.size_after)}")
+    elif report.dry_run and report.removed:
+        out.print("[dim]run without --dry-run to remove them[/]")
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1e6:,.1f} MB"

@@ -22,6 +22,7 @@ from threadsmith.store.dismissals import Dismissals
 from threadsmith.store.entries import Entries, EntryRow, NewEntry
 from threadsmith.store.library import Library
 from threadsmith.store.probes import Probes
+from threadsmith.store.pruning import Pruning
 from threadsmith.store.runs import Runs
 from threadsmith.store.search import Search
 from threadsmith.store.states import Change, Slot, States, StateValue, Transition
@@ -59,6 +60,7 @@ class Store:
         self.dismissals = Dismissals(conn)
         self.runs = Runs(conn)
         self.probes = Probes(conn)
+        self.pruning = Pruning(conn)
 
     @property
     def path(self) -> str:

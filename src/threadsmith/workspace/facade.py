@@ -33,6 +33,7 @@ from threadsmith.export import ExportResult as TrainingExport
 from threadsmith.workspace import auditing, exporting, fixing, history, ingest, reading, searching
 from threadsmith.workspace.editor import EditProgress, Editor, with_key
 from threadsmith.workspace.library import LibraryMethods
+from threadsmith.workspace.maintenance import MaintenanceMethods
 from threadsmith.workspace.merging import merge
 from threadsmith.workspace.operations import Operation
 from threadsmith.workspace.query import Query
@@ -72,7 +73,7 @@ def locate(path: str | os.PathLike[str] | None) -> Path:
     return target / DATABASE_NAME
 
 
-class Workspace(ReviewMethods, InsightsMethods, RunMethods, ProbeMethods, LibraryMethods):
+class Workspace(ReviewMethods, InsightsMethods, RunMethods, ProbeMethods, LibraryMethods, MaintenanceMethods):
     """One workspace: datasets, their versions, the libraries. Use :meth:`open`."""
 
     def __init__(self, store: Store, config: Config | None = None) -> None:

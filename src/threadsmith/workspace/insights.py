@@ -98,9 +98,18 @@ def _stats_code_digest() -> str:
     return _DIGEST[0]
 
 
+#: The start of every key under which insights are remembered.
+INSIGHTS_PREFIX = "insights:"
+
+
 def _key(dataset_id: int, version: int, sample: int, run_id: int) -> str:
     """Where the insights of a version are kept: per sample, audit run and statistics / score code."""
-    return f"insights:{dataset_id}:{version}:{sample}:{run_id}:{_stats_code_digest()}"
+    return f"{INSIGHTS_PREFIX}{dataset_id}:{version}:{sample}:{run_id}:{_stats_code_digest()}"
+
+
+def is_stale_insights_key(key: str) -> bool:
+    """True for insights remembered by older statistics or score code (never read again)."""
+    return key.startswith(INSIGHTS_PREFIX) and not key.endswith(f":{_stats_code_digest()}")
 
 
 def _load(value: str | None) -> tuple[int, DatasetStats, QualityScore] | None:
