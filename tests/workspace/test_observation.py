@@ -64,6 +64,21 @@ def test_lanes_cover_every_check_once_and_the_reader_keeps_the_costliest() -> No
     assert abs((observation._READER_COST + sum(cost[d] for d in here)) - total / 2) <= max(cost)
 
 
+def test_checks_that_share_values_are_observed_in_one_process(monkeypatch) -> None:
+    checks = build_checks((), context=CheckContext(kind="roleplay")).dataset
+    codes = [type(c).code for c in checks]
+    by_code = {type(c).code: type(c) for c in checks}
+    monkeypatch.setattr(by_code["LV002"], "observe_with", "RP002")  # as if they shared values
+    monkeypatch.setattr(by_code["RP002"], "observe_cost", 50.0)  # the costliest: kept by the reader
+    here, there = observation.lanes(checks)
+    assert codes.index("LV002") in here and codes.index("RP002") in here
+    for check in checks:  # and every real pairing holds too
+        partner = type(check).observe_with
+        if partner in codes:
+            me, other = codes.index(type(check).code), codes.index(partner)
+            assert (me in here) == (other in here)
+
+
 def test_two_lane_blobs_load_whole_or_one_lane_at_a_time() -> None:
     values = (b"ab", None, 3, ("x", "x"), b"", 7)
     blob = dump_summaries(values, [1, 3])

@@ -110,6 +110,9 @@ class DatasetCheck(Check):
     #: What observing an entry's summary (decoding it from the cache included) and finishing cost,
     #: relative to the other dataset checks: balances them across processes (workspace/observation.py).
     observe_cost: ClassVar[float] = 1.0
+    #: The code of a dataset check whose summaries hold the same values as this one's (the same
+    #: strings): both are then observed in one process, so a cached summary keeps them once.
+    observe_with: ClassVar[str | None] = None
 
     def summarize(self, conversation: Conversation) -> Any:
         """A small, picklable summary of one conversation (may run in a worker process), made of

@@ -49,19 +49,28 @@ def lanes(checks: Sequence[DatasetCheck], reader_cost: float = _READER_COST) -> 
 
     This process keeps the costliest check (whose summaries are the largest, as a rule: they then
     never cross to the other process) on top of reading; the others go, costliest first, each to
-    the lane with less work so far.
+    the lane with less work so far. A check that shares its summaries' values with another
+    (:attr:`DatasetCheck.observe_with`) goes where that one goes.
     """
-    order = sorted(range(len(checks)), key=lambda d: -type(checks[d]).observe_cost)
+    codes = {type(check).code: d for d, check in enumerate(checks)}
+    partner = {d: codes.get(type(check).observe_with or "", -1) for d, check in enumerate(checks)}
+    cost = {d: type(check).observe_cost for d, check in enumerate(checks)}
+    for d, p in partner.items():
+        if p >= 0:
+            cost[p] += cost[d]
+    order = sorted((d for d in range(len(checks)) if partner[d] < 0), key=lambda d: -cost[d])
     here, there = order[:1], []
-    load_here = reader_cost + sum(type(checks[d]).observe_cost for d in here)
-    load_there = 0.0
+    load_here, load_there = reader_cost + sum(cost[d] for d in here), 0.0
     for d in order[1:]:
         if load_there <= load_here:
             there.append(d)
-            load_there += type(checks[d]).observe_cost
+            load_there += cost[d]
         else:
             here.append(d)
-            load_here += type(checks[d]).observe_cost
+            load_here += cost[d]
+    joined = set(here)
+    here += [d for d, p in partner.items() if p in joined]
+    there += [d for d, p in partner.items() if p >= 0 and p not in joined]
     return sorted(here), sorted(there)
 
 
