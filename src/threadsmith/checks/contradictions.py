@@ -28,21 +28,18 @@ from collections.abc import Iterator, Sequence
 from typing import ClassVar
 
 import numpy as np
-from rensa import RMinHash
 
+from threadsmith.checks.answer_groups import answers, first_answers, overlap, pair_tables, table_parts
 from threadsmith.checks.base import DatasetCheck, DatasetHit, EntryRef
 from threadsmith.checks.features import FUNCTION, SKETCH_SEED, SKETCH_SLOTS, Features, features
-from threadsmith.checks.near_duplicates import listing
+from threadsmith.checks.minhash import digest_rows
+from threadsmith.checks.near_duplicates import listing, repeated_runs
 from threadsmith.checks.profile import CheckContext
 from threadsmith.checks.registry import register
 from threadsmith.checks.repetition import context_columns
 from threadsmith.model import Conversation, Family, Severity
 
 SLOTS = SKETCH_SLOTS
-#: Chance that two unrelated one-byte slots agree.
-_CHANCE = 1 / 256
-#: At most this many different answers are told apart in one group.
-_MAX_ANSWERS = 64
 #: One answering turn: message index, context key, reply sketch, content words (at most 255),
 #: polarity (1: opens with yes, 2: with no, 0: neither) and claims hash.
 RECORD = np.dtype([("message", "<u2"), ("context", "<u8"), ("sketch", "u1", (SLOTS,)), ("size", "u1"),
@@ -142,8 +139,7 @@ def settle(summaries: list[Pending | bytes | None]) -> list[bytes | None]:
         for k in np.flatnonzero(sizes == 0).tolist():
             content[lo[k]:hi[k]] = True
         sizes = np.where(sizes == 0, hi - lo, sizes)
-    rows = RMinHash.digest_matrix_from_flat_token_hashes(values[content], np.r_[0, np.cumsum(sizes)].astype(np.uint64),
-                                                         SLOTS, SKETCH_SEED).to_rows()
+    rows = digest_rows(values[content], np.r_[0, np.cumsum(sizes)].astype(np.uint64), SLOTS, SKETCH_SEED)
     records = np.zeros(len(numbers), dtype=RECORD)
     records["message"] = np.frombuffer(b"".join([s[0] for s in todo]), dtype="<u2")
     records["context"] = np.frombuffer(b"".join([s[1] for s in todo]), dtype=_U64)
@@ -184,8 +180,8 @@ def _settle_one(summary: Pending) -> bytes | None:
             size = hi - lo
         sizes.append(size)
         claims.append(sum(map(weights.__getitem__, codes[lo:hi].translate(None, _NOT_CLAIMS))) & 0xFFFFFFFF)
-    rows = RMinHash.digest_matrix_from_flat_token_hashes(np.frombuffer(values, dtype=_U64)[content],
-                                                         [0, *itertools.accumulate(sizes)], SLOTS, SKETCH_SEED).to_rows()
+    rows = digest_rows(np.frombuffer(values, dtype=_U64)[content], [0, *itertools.accumulate(sizes)], SLOTS,
+                       SKETCH_SEED)
     pack, out, turn = _RECORD.pack, [], 0
     for k, row in enumerate(rows):
         if spans[3 * k + 2]:
@@ -196,48 +192,8 @@ def _settle_one(summary: Pending) -> bytes | None:
     return b"".join(out) or None
 
 
-def overlap(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Estimated share of the smaller reply's content words found in the other (0 for yes against no).
-
-    ``a`` and ``b`` are :data:`RECORD` rows. From the MinHash estimate of the Jaccard similarity
-    J and the set sizes: ``|A & B| = J (|A| + |B|) / (1 + J)``, divided by ``min(|A|, |B|)``.
-    "Paris." and "The capital of France is Paris." agree (1.0); "No, it's unsafe." and "Yes,
-    it's fine." do not.
-    """
-    agree = (a["sketch"] == b["sketch"]).mean(axis=-1)
-    jaccard = np.clip((agree - _CHANCE) / (1 - _CHANCE), 0.0, 1.0)
-    size_a, size_b = a["size"].astype(float), b["size"].astype(float)
-    common = jaccard * (size_a + size_b) / (1 + jaccard)
-    share = np.clip(common / np.maximum(1.0, np.minimum(size_a, size_b)), 0.0, 1.0)
-    pol_a, pol_b = a["polarity"], b["polarity"]
-    return np.where((pol_a != pol_b) & (pol_a > 0) & (pol_b > 0), 0.0, share)
-
-
 _POLARITY = {"yes": 1, "yeah": 1, "yep": 1, "sure": 1, "correct": 1, "absolutely": 1, "definitely": 1,
              "no": 2, "nope": 2, "not": 2, "never": 2, "incorrect": 2}
-
-
-def answers(records: np.ndarray, same: float, near: float = 1.1) -> np.ndarray:
-    """For each row, the index of the first earlier row that gives the same answer (itself if none).
-
-    Two replies give the same answer when their overlap reaches ``same``, unless it reaches
-    ``near`` (nearly the same words) and their claims differ: the same reply with a claim reversed.
-    """
-    labels = np.arange(len(records))
-    reps: list[int] = []
-    for i in range(len(records)):
-        if reps:
-            mine = records[i]
-            sims = overlap(records[reps], mine)
-            flipped = (sims >= near) & (records["claims"][reps] != mine["claims"])
-            sims = np.where(flipped, 0.0, sims)
-            best = int(np.argmax(sims))
-            if sims[best] >= same:
-                labels[i] = reps[best]
-                continue
-        if len(reps) < _MAX_ANSWERS:
-            reps.append(i)
-    return labels
 
 
 class _ConflictingAnswers(DatasetCheck):
@@ -284,26 +240,30 @@ class _ConflictingAnswers(DatasetCheck):
 
     def observe_many(self, summaries: Sequence[bytes | Pending | None], refs: Sequence[EntryRef]) -> None:
         summaries = settle(list(summaries))
-        kept = [(s, r) for s, r in zip(summaries, refs) if s is not None]
-        if kept:
-            self._refs += [r for _, r in kept]
-            self._counts.extend([min(len(s) // RECORD.itemsize, 0xFFFF) for s, _ in kept])
-            self._records += b"".join([s for s, _ in kept])
+        if None in summaries:
+            refs = [r for s, r in zip(summaries, refs) if s is not None]
+            summaries = [s for s in summaries if s is not None]
+        if summaries:
+            self._refs += refs
+            sizes = np.fromiter(map(len, summaries), dtype=np.int64, count=len(summaries)) // RECORD.itemsize
+            self._counts.frombytes(np.minimum(sizes, 0xFFFF).astype(np.uint16).tobytes())
+            self._records += b"".join(summaries)
 
     def finish(self) -> Iterator[DatasetHit]:
         records = np.frombuffer(self._records, dtype=RECORD)
         self._entries = np.repeat(np.arange(len(self._refs)), np.frombuffer(self._counts, dtype=np.uint16))
-        keys = records["context"]
-        order = np.argsort(keys, kind="stable")
-        ordered = keys[order]
-        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(keys) else np.empty(0, int)
-        ends = np.r_[starts[1:], len(ordered)].astype(int)
-        shared = ends - starts > 1
-        for lo, hi in zip(starts[shared].tolist(), ends[shared].tolist()):
-            yield from self._group(order[lo:hi], records)
+        rows, starts = repeated_runs(np.ascontiguousarray(records["context"]))
+        stops = np.r_[starts[1:], len(rows)].astype(np.int64)
+        same, near = float(self.options["same_answer_overlap"]), float(self.options["near_identical"])
+        for part in table_parts(stops - starts):
+            tables = pair_tables(records, rows, starts[part], stops[part], near)
+            for lo, hi in zip(starts[part].tolist(), stops[part].tolist()):
+                table = tables.get(lo)
+                group = rows[lo:hi]
+                labels = first_answers(table, same) if table is not None else answers(records[group], same, near)
+                yield from self._group(group, records, labels)
 
-    def _group(self, rows: np.ndarray, records: np.ndarray) -> Iterator[DatasetHit]:
-        labels = answers(records[rows], float(self.options["same_answer_overlap"]), float(self.options["near_identical"]))
+    def _group(self, rows: np.ndarray, records: np.ndarray, labels: np.ndarray) -> Iterator[DatasetHit]:
         distinct = len(set(labels.tolist()))
         if distinct < 2:
             return
@@ -352,6 +312,7 @@ class ConflictingAnswers(_ConflictingAnswers):
     name = "conflicting-answers"
     family = Family.CONTRADICTION
     severity = Severity.WARNING
+    observe_cost = 1.5  # measured on 100k entries (decoding included): a light check costs about 1
 
 
 @register

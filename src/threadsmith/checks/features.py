@@ -26,9 +26,9 @@ from hashlib import blake2b
 from operator import itemgetter
 
 import numpy as np
-from rensa import RMinHash
 
 from threadsmith.checks.claims import CLAIM_CODES, FUNCTION_WORDS, NUMBER
+from threadsmith.checks.minhash import digest_rows
 from threadsmith.checks.text import view
 from threadsmith.model import Conversation, fingerprint
 
@@ -157,7 +157,7 @@ class Features:
             found = None
             if self.prefix:
                 grams = memoryview(self.grams()).cast("Q")
-                row = RMinHash.digest_matrix_from_flat_token_hashes(grams, [0, len(grams)], NUM_PERM, SEED).to_rows()
+                row = digest_rows(grams, [0, len(grams)], NUM_PERM, SEED)
                 found = array("I", row[0]).tobytes()
             self.cache["signature"] = found
         return found

@@ -309,6 +309,20 @@ class LengthRatio(DatasetCheck):
         if len(self._pending) >= 65536:
             self._flush()
 
+    def observe_many(self, summaries: Sequence[bytes | tuple[bytes, tuple[tuple[int, int, int], ...]] | None],
+                     refs: Sequence[EntryRef]) -> None:
+        parts = []
+        for summary, ref in zip(summaries, refs):
+            if summary.__class__ is bytes:
+                parts.append(summary)
+            elif summary is not None:
+                bins, extreme = summary  # type: ignore[misc]
+                parts.append(bins)
+                self._extreme.extend((ref, index, user, reply) for index, user, reply in extreme)
+        self._pending += b"".join(parts)
+        if len(self._pending) >= 65536:
+            self._flush()
+
     def _flush(self) -> None:
         hist = self._ratios
         for bin_, n in Counter(self._pending).items():

@@ -2,11 +2,12 @@
 
 Streaming in bounded memory, in batches of conversations:
 
-* each conversation's summary is the 64-bit word hashes of its reply stream (features.py: the
-  answering turns' words, each turn between a start and an end marker, capped) and the folded text
-  of those turns (the strings view() holds: nothing to build); a batch makes 3-gram hashes of the
-  word hashes, then ``words``-gram hashes, with numpy, and splits a turn's text into words only
-  where a phrase needs its text;
+* each conversation's summary is the 64-bit ``words``-gram hashes of its reply stream (features.py:
+  the answering turns' words, each turn between a start and an end marker, capped), the folded
+  text of those turns (the strings view() holds: nothing to build) and the stream's length. The
+  summary is first *pending* (the stream's word hashes): settle() makes the n-gram hashes of a
+  worker's chunk at once with numpy, so that the main process (and a re-audit from the workspace
+  cache) only counts them. A batch splits a turn's text into words only where a phrase needs it;
 * occurrences are counted in a fixed table of 2**20 hashed buckets (8 MB);
 * a phrase whose bucket holds at least a quarter of the smallest reported share of the
   conversations seen so far is *tracked* from then on: its text is taken from the batch, and the
@@ -38,6 +39,8 @@ _BLOCK = 1 << 15
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _SHIFT = np.uint64(64 - _BITS)
 _MARKERS = (START, END)
+#: A settled summary: the entry's n-gram hashes, its answering turns' folded text, its stream's tokens.
+Settled = tuple[bytes, tuple[str, ...], int]
 
 
 class _Tracker:
@@ -54,25 +57,29 @@ class _Tracker:
         self.carriers: dict[int, list[int]] = {}
         self.df: dict[int, int] = {}
 
-    def add_batch(self, hashes: list[bytes], texts: list[tuple[str, ...]], first_entry: int) -> None:
-        """Count one batch: per entry, its stream's word hashes and its turns' folded text."""
-        self.seen += len(hashes)
-        grams, ends = self._grams(hashes)
-        if not len(grams):
+    def add_batch(self, grams: list[bytes], texts: list[tuple[str, ...]], tokens: list[int], first_entry: int) -> None:
+        """Count one batch: per entry, its settled summary (see :func:`settle`) in three columns."""
+        self.seen += len(grams)
+        size = sum(tokens) - self.n + 1  # the n-grams of the batch's stream, across entries too
+        if size <= 0:
             return
-        buckets = np.empty(len(grams), dtype=np.intp)
-        for lo in range(0, len(grams), _BLOCK):
-            np.right_shift(grams[lo:lo + _BLOCK], _SHIFT, out=buckets[lo:lo + _BLOCK], casting="unsafe")
+        flat = np.frombuffer(b"".join(grams), dtype="<u8")
+        ends = np.cumsum(np.fromiter(map(len, grams), dtype=np.int64, count=len(grams)) >> 3)
+        buckets = np.empty(len(flat), dtype=np.intp)
+        for lo in range(0, len(flat), _BLOCK):
+            np.right_shift(flat[lo:lo + _BLOCK], _SHIFT, out=buckets[lo:lo + _BLOCK], casting="unsafe")
         self.counts += np.bincount(buckets, minlength=1 << _BITS)
+        # Those that straddle two entries count as 0 (as they always did): in bucket 0, never tracked.
+        self.counts[0] += size - len(flat)
         floor = max(2.0, self.least, self.track_share * self.seen)
         # A table of the hot buckets (1 MB) is cheaper to look every token up in than the counts (8 MB).
         hot = np.flatnonzero((self.counts >= floor)[buckets])
-        hot = hot[grams[hot] != 0]
+        hot = hot[flat[hot] != 0]
         if not len(hot):
             return
         entries = np.searchsorted(ends, hot, side="right")
         starts = np.r_[0, ends[:-1]]
-        hot_grams = grams[hot]
+        hot_grams = flat[hot]
         order = np.lexsort((entries, hot_grams))
         hot, hot_grams, entries = hot[order], hot_grams[order], entries[order]
         fresh = np.r_[True, (hot_grams[1:] != hot_grams[:-1]) | (entries[1:] != entries[:-1])]
@@ -91,40 +98,78 @@ class _Tracker:
                 at = int(hot[lo] - starts[entry])
                 words = split.get(entry)
                 if words is None:
-                    words = split[entry] = stream_tokens(texts[entry], (len(hashes[entry]) >> 3))
+                    words = split[entry] = stream_tokens(texts[entry], tokens[entry])
                 self.texts[gram] = " ".join(words[at:at + self.n])
 
-    def _grams(self, hashes: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
-        """The ``words``-gram hash that starts at each token of the batch (0 where the gram would
-        run past its entry's last token), and the end of each entry's tokens.
 
-        Computed a block of tokens at a time, in place: the arrays of a block stay in the CPU
-        cache, where whole-batch temporaries (tens of megabytes) would not.
-        """
-        words = np.frombuffer(b"".join(hashes), dtype="<u8")
-        ends = np.cumsum(np.fromiter(map(len, hashes), dtype=np.int64, count=len(hashes)) >> 3)
-        n = self.n
-        size = len(words) - n + 1
-        if size <= 0:
-            return words[:0], ends
-        grams = np.empty(size, dtype=np.uint64)
-        scratch = np.empty(_BLOCK + n, dtype=np.uint64)
-        for lo in range(0, size, _BLOCK):
-            block = grams[lo:lo + _BLOCK]
-            count = len(block)
-            trigrams = gram_hashes(words[lo:lo + count + n - 1], scratch[:count + n - 3])
-            if n == 3:
-                block[:] = trigrams[:count]
-                continue
-            np.multiply(trigrams[:count], _MIX, out=block)
-            block ^= trigrams[1:1 + count]
-            for j in range(2, n - 2):
-                block *= _MIX
-                block ^= trigrams[j:j + count]
-        for j in range(1, n):
-            straddle = ends - j
-            grams[straddle[(straddle >= 0) & (straddle < size)]] = 0
-        return grams, ends
+def gram_stream(hashes: list[bytes], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``words``-gram hash that starts at each token of the batch (0 where the gram would
+    run past its entry's last token), and the end of each entry's tokens.
+
+    Computed a block of tokens at a time, in place: the arrays of a block stay in the CPU
+    cache, where whole-batch temporaries (tens of megabytes) would not.
+    """
+    words = np.frombuffer(b"".join(hashes), dtype="<u8")
+    ends = np.cumsum(np.fromiter(map(len, hashes), dtype=np.int64, count=len(hashes)) >> 3)
+    size = len(words) - n + 1
+    if size <= 0:
+        return words[:0], ends
+    grams = np.empty(size, dtype=np.uint64)
+    scratch = np.empty(_BLOCK + n, dtype=np.uint64)
+    for lo in range(0, size, _BLOCK):
+        block = grams[lo:lo + _BLOCK]
+        count = len(block)
+        trigrams = gram_hashes(words[lo:lo + count + n - 1], scratch[:count + n - 3])
+        if n == 3:
+            block[:] = trigrams[:count]
+            continue
+        np.multiply(trigrams[:count], _MIX, out=block)
+        block ^= trigrams[1:1 + count]
+        for j in range(2, n - 2):
+            block *= _MIX
+            block ^= trigrams[j:j + count]
+    for j in range(1, n):
+        straddle = ends - j
+        grams[straddle[(straddle >= 0) & (straddle < size)]] = 0
+    return grams, ends
+
+
+def settle(summaries: list, n: int) -> list:
+    """Every pending summary (``[stream word hashes, turn texts]``) settled into ``(n-gram hashes,
+    turn texts, tokens)``: the hash of each ``n``-gram within the entry's stream, made for a whole
+    batch (a worker's chunk) at once, where the main process made them for every audit."""
+    todo = [s for s in summaries if s.__class__ is list]
+    if not todo:
+        return summaries
+    if len(todo) == 1:  # one conversation (the runner settling as it goes): fewer numpy calls
+        words = todo[0][0]
+        return [(_entry_grams(np.frombuffer(words, dtype="<u8"), n), s[1], len(words) >> 3)
+                if s.__class__ is list else s for s in summaries]
+    hashes = [s[0] for s in todo]
+    grams, ends = gram_stream(hashes, n)
+    data = grams.tobytes()
+    settled = {}
+    for s, end, size in zip(todo, ends.tolist(), map(len, hashes)):
+        tokens = size >> 3
+        start = 8 * (end - tokens)
+        settled[id(s)] = (data[start:start + 8 * max(0, tokens - n + 1)], s[1], tokens)
+    return [settled[id(s)] if s.__class__ is list else s for s in summaries]
+
+
+def _entry_grams(words: np.ndarray, n: int) -> bytes:
+    """:func:`gram_stream` of one entry's word hashes, as bytes (no entry to straddle into)."""
+    size = len(words) - n + 1
+    if size <= 0:
+        return b""
+    trigrams = gram_hashes(words)
+    if n == 3:
+        return trigrams.tobytes()
+    grams = trigrams[:size] * _MIX
+    grams ^= trigrams[1:1 + size]
+    for j in range(2, n - 2):
+        grams *= _MIX
+        grams ^= trigrams[j:j + size]
+    return grams.tobytes()
 
 
 def stream_tokens(texts: tuple[str, ...], length: int) -> list[str]:
@@ -191,6 +236,7 @@ class OverusedPhrase(DatasetCheck):
     name = "overused-phrase"
     family = Family.REPETITION
     severity = Severity.INFO
+    observe_cost = 12.0  # measured on 100k entries (decoding included): a light check costs about 1
     defaults = {"words": 4, "min_share": 0.05, "long_words": 5, "long_share": 0.025, "min_count": 20,
                 "max_phrases": 10, "max_listed": 1000}
 
@@ -199,36 +245,42 @@ class OverusedPhrase(DatasetCheck):
         n = min(8, max(3, int(self.options["words"])))
         lowest = min(float(self.options["min_share"]), float(self.options["long_share"]))
         self._tracker = _Tracker(n, lowest / 4, int(self.options["max_listed"]), int(self.options["min_count"]) // 4)
-        self._pending_hashes: list[bytes] = []
+        self._pending_grams: list[bytes] = []
         self._pending_texts: list[tuple[str, ...]] = []
+        self._pending_tokens: list[int] = []
         self._refs: list[EntryRef] = []
 
-    def summarize(self, conversation: Conversation) -> tuple[bytes, tuple[str, ...]] | None:
+    def summarize(self, conversation: Conversation) -> list | None:
         f = features(conversation)
         if f.reply_words < self._tracker.n - 2:
             return None
-        return prefix_values(f), turn_texts(f)
+        return [prefix_values(f), turn_texts(f)]  # pending: settle() makes its n-gram hashes
 
-    def observe(self, summary: tuple[bytes, tuple[str, ...]], ref: EntryRef) -> None:
-        self._pending_hashes.append(summary[0])
-        self._pending_texts.append(summary[1])
-        self._refs.append(ref)
-        if len(self._pending_hashes) >= _BATCH:
-            self._flush()
+    def settle(self, summaries: list) -> list:
+        return settle(summaries, self._tracker.n)
 
-    def observe_many(self, summaries: Sequence[tuple[bytes, tuple[str, ...]] | None], refs: Sequence[EntryRef]) -> None:
-        kept = [(s, r) for s, r in zip(summaries, refs) if s is not None]
-        self._pending_hashes += [s[0] for s, _ in kept]
-        self._pending_texts += [s[1] for s, _ in kept]
-        self._refs += [r for _, r in kept]
-        if len(self._pending_hashes) >= _BATCH:
+    def observe(self, summary: Settled | list, ref: EntryRef) -> None:
+        self.observe_many([summary], [ref])
+
+    def observe_many(self, summaries: Sequence[Settled | list | None], refs: Sequence[EntryRef]) -> None:
+        summaries = settle(list(summaries), self._tracker.n)
+        if None in summaries:
+            refs = [r for s, r in zip(summaries, refs) if s is not None]
+            summaries = [s for s in summaries if s is not None]
+        if summaries:
+            grams, texts, tokens = zip(*summaries)
+            self._pending_grams += grams
+            self._pending_texts += texts
+            self._pending_tokens += tokens
+            self._refs += refs
+        if len(self._pending_grams) >= _BATCH:
             self._flush()
 
     def _flush(self) -> None:
-        if self._pending_hashes:
-            first = len(self._refs) - len(self._pending_hashes)
-            self._tracker.add_batch(self._pending_hashes, self._pending_texts, first)
-            self._pending_hashes, self._pending_texts = [], []
+        if self._pending_grams:
+            first = len(self._refs) - len(self._pending_grams)
+            self._tracker.add_batch(self._pending_grams, self._pending_texts, self._pending_tokens, first)
+            self._pending_grams, self._pending_texts, self._pending_tokens = [], [], []
 
     def finish(self) -> Iterator[DatasetHit]:
         self._flush()

@@ -22,7 +22,7 @@ from threadsmith.checks.near_duplicates import SignatureObserver, SignatureStore
 from threadsmith.checks.profile import CheckContext
 from threadsmith.checks.registry import register
 from threadsmith.checks.phrases import turn_texts
-from threadsmith.checks.repetition import BatchedCounts, message_digests, openers, word_digest
+from threadsmith.checks.repetition import BATCH_ITEMS, BatchedCounts, message_digests, openers, word_digest
 from threadsmith.checks.text import folded_words, view
 from threadsmith.model import Conversation, Family, Severity
 
@@ -84,6 +84,8 @@ class LowLexicalDiversity(DatasetCheck):
     name = "low-lexical-diversity"
     family = Family.LOW_VARIATION
     severity = Severity.WARNING
+    observe_cost = 1.5  # measured on 100k entries (decoding included): a light check costs about 1
+    observe_with = "RP004"  # its summary is RP004's turn texts: one copy in a cached summary
     defaults = {"min_mattr": 0.5, "min_distinct2": 0.35, "sample": 2000, "min_entries": 50, "min_words": 500}
 
     def __init__(self, options: dict | None = None, context: CheckContext | None = None) -> None:
@@ -173,6 +175,7 @@ class OpenerConcentration(DatasetCheck):
     name = "opener-concentration"
     family = Family.LOW_VARIATION
     severity = Severity.WARNING
+    observe_cost = 2.5  # measured on 100k entries (decoding included): a light check costs about 1
     defaults = {"words": 3, "max_top_share": 0.2, "max_top10_share": 0.5, "min_entries": 50}
 
     def __init__(self, options: dict | None = None, context: CheckContext | None = None) -> None:
@@ -256,6 +259,23 @@ class SystemPromptConcentration(DatasetCheck):
             self._excerpts = {k: v for k, v in {**self._pending, **self._excerpts}.items() if k in kept}
             self._pending = {}
 
+    def observe_many(self, summaries: Sequence[tuple[bytes, str] | None], refs: Sequence[EntryRef]) -> None:
+        """observe() over a batch: up to each count of the gathered prompts, one extend and the excerpts."""
+        kept = [s for s in summaries if s is not None]
+        prompts, at = self._prompts, 0
+        while at < len(kept):
+            part = kept[at:at + BATCH_ITEMS - len(prompts.pending)]  # what fills the batch, at most
+            at += len(part)
+            excerpts = self._pending
+            for key, excerpt in part:
+                if key not in excerpts:
+                    excerpts[key] = excerpt
+            prompts.extend([key for key, _ in part])
+            if not prompts.pending:  # just counted, as observe() does
+                counted = prompts.heavy.counts
+                self._excerpts = {k: v for k, v in {**self._pending, **self._excerpts}.items() if k in counted}
+                self._pending = {}
+
     def finish(self) -> Iterator[DatasetHit]:
         total = self._prompts.total
         if self.context.kind == "roleplay" or total < self.options["min_entries"]:
@@ -311,6 +331,16 @@ class UniformReplyLength(DatasetCheck):
         self._sum += summary[1]
         self._squares += summary[2]
 
+    def observe_many(self, summaries: Sequence[tuple[int, int, int] | None], refs: Sequence[EntryRef]) -> None:
+        entries, n, total, squares = self._entries, self._n, self._sum, self._squares
+        for summary in summaries:  # as observe(), in order: the float sums round the same
+            if summary is not None:
+                entries += 1
+                n += summary[0]
+                total += summary[1]
+                squares += summary[2]
+        self._entries, self._n, self._sum, self._squares = entries, n, total, squares
+
     def finish(self) -> Iterator[DatasetHit]:
         if self._entries < self.options["min_entries"] or not self._sum:
             return
@@ -345,6 +375,7 @@ class NearDuplicateMass(SignatureObserver, DatasetCheck):
     name = "near-duplicate-mass"
     family = Family.LOW_VARIATION
     severity = Severity.WARNING
+    observe_cost = 2.0  # measured on 100k entries (decoding included): a light check costs about 1
     defaults = {"threshold": 0.7, "max_share": 0.3, "min_entries": 50}
 
     def __init__(self, options: dict | None = None, context: CheckContext | None = None) -> None:
