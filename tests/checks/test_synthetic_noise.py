@@ -19,6 +19,7 @@ from threadsmith.checks.profile import CheckContext
 from threadsmith.checks.slop import STOCK_PHRASES, DatasetStockPhrases, StockPhrases, phrase_label, stock_phrase_hits
 from threadsmith.checks.synthetic_noise import AiDisclaimer, Refusal, anywhere, in_replies, present, replies
 from threadsmith.checks.text import WordPhrases, joined, phrase_variants, view, words
+from threadsmith.checks.turn_scan import may_be_cut
 from threadsmith.model import Severity
 
 DATA = SHARED_DATA / "gpteacher-roleplay.json"
@@ -150,6 +151,26 @@ def test_complete_endings_are_not_truncated(ending: str) -> None:
 def test_cut_off_endings_are_truncated(ending: str, reason: str) -> None:
     found = unfinished("The tide turned at noon, and the boats came home. " + ending)
     assert found is not None and reason in found
+
+
+PIECES = st.sampled_from(["She", "smiled", "2", "the", " ", "\n", "\n\n", ".", "!", "?", "…", ",", ":", "*", "**", '"',
+                          "“", "”", "’", "`", "```", "(", ")", "-", "•", "]", "1.", "- ", "Share", "Sources: [1]"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(PIECES, min_size=1, max_size=14).map("".join))
+def test_the_scan_lists_every_reply_that_unfinished_reports(text: str) -> None:
+    for reply in (text, "The tide turned at noon. " + text):
+        assert may_be_cut(reply) or unfinished(reply) is None
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(PIECES, min_size=1, max_size=14).map("".join))
+def test_the_ui_tail_pretest_keeps_every_tail_the_pattern_finds(text: str) -> None:
+    from threadsmith.checks.artifacts import _UI_TAIL, ui_artifacts
+    tail = _UI_TAIL.search(text, max(0, len(text) - 80))
+    if (text[-1:].isalpha() or text[-1:] == "]") and tail and tail.start() > 0:  # the tail the check reports
+        assert tail.span() in ui_artifacts(text, frozenset(), literals=False)
 
 
 def test_truncation_fix_cuts_back_only_when_enough_is_left() -> None:

@@ -11,6 +11,7 @@ from threadsmith.checks import (
     filler,
     filler_openers,
     filler_paragraphs,
+    generations,
     role_confusion,
     role_swap,
     role_tokens,
@@ -24,8 +25,8 @@ from threadsmith.testing import case_findings, load_cases
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "src" / "threadsmith" / "examples"
-CODES = ("RC001", "RC002", "RC003", "RC004", "RC005", "FL001", "FL002", "FL003")
-MODULES = (role_confusion, role_tokens, role_voice, role_swap, filler, filler_openers, filler_paragraphs)
+CODES = ("RC001", "RC002", "RC003", "RC004", "RC005", "FL001", "FL002", "FL003", "SN003")
+MODULES = (role_confusion, role_tokens, role_voice, role_swap, filler, filler_openers, filler_paragraphs, generations)
 CASES = [case for case in load_cases(ROOT / "tests" / "checks" / "cases") if case.check in CODES]
 
 
@@ -37,7 +38,8 @@ def _everything(conversation: Conversation) -> turn_scan.Scan:
     first_user = next((i for i, role in enumerate(roles) if role == "user"), len(roles))
     marked = [i for i in sides if "*" in conversation.messages[i].text or '"' in conversation.messages[i].text]
     return turn_scan.Scan(sides, sides, tuple(range(len(roles))), tuple(i for i in replies if i > first_user), sides,
-                          bool(marked), tuple(i for i in marked if roles[i] == "user"), replies, replies, replies)
+                          bool(marked), tuple(i for i in marked if roles[i] == "user"), replies, replies, replies,
+                          replies)
 
 
 def _found(conversations: list[Conversation], kind: str) -> dict[str, list[list[str]]]:
@@ -84,3 +86,7 @@ def test_the_scan_is_cached_for_the_conversation_being_checked() -> None:
 ])
 def test_sign_off_pretest(words: tuple[str, ...], expected: bool) -> None:
     assert turn_scan.may_sign_off(words) is expected
+
+
+def test_the_reply_ends_are_those_of_the_truncation_check() -> None:
+    assert set(turn_scan.REPLY_ENDS) == set(generations._ENDED)

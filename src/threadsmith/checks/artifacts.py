@@ -216,6 +216,8 @@ _UI_TAIL = re.compile(
     r"(?:(?<=[.!?])[ \t]+|\n[ \t]*)"
     r"(?:(?:Share|Copy|Edit|Retry|Like|Dislike|Regenerate|Read aloud)(?:[ \t]*\n[ \t]*|[ \t]*$))+$"
     r"|(?:^|\s)Sources?:?(?:[ \t]*\[\d+\])+[ \t]*$")
+#: The buttons _UI_TAIL finds, as a text that ends with a letter ends with them (literally: "... Share").
+_BUTTON_LABELS = ("Share", "Copy", "Edit", "Retry", "Like", "Dislike", "Regenerate", "Read aloud")
 #: Words of UI text, found by the family's shared scan of every turn.
 _UI_WORDS = frozenset({"regenerate", "generating", "chatgpt", "claude", "clipboard", "worse", "drafts", "aloud",
                        "thumb", "vert", "sources"})
@@ -244,7 +246,8 @@ def ui_artifacts(text: str, found: frozenset[str] | None = None, literals: bool 
     at the very end ("... Share"). ``found``: the scan's words of this text, when known;
     ``literals``: False when the caller knows the text holds none of the literal UI texts."""
     spans = []
-    if text[-1:].isalpha() or text[-1:] == "]":
+    end = text[-1:]
+    if (end == "]" and "Source" in text) or (end.isalpha() and text.endswith(_BUTTON_LABELS)):  # _UI_TAIL's ends
         tail = _UI_TAIL.search(text, max(0, len(text) - 80))
         if tail and tail.start() > 0:
             spans.append(tail.span())
@@ -300,7 +303,7 @@ class ChatUiText(ConversationCheck):
     def check(self, conversation: Conversation) -> Iterable[Hit]:
         text, words, views = joined(conversation), anywhere(conversation), view(conversation)
         everywhere = (not _UI_GATE_WORDS.isdisjoint(words) or "/" in text or ":" in text or "_" in text
-                      or ("C" in text and "Copy code" in text))
+                      or "Copy code" in text)
         if not everywhere and _PAGER_WORDS.isdisjoint(words) and (_BUTTON_WORDS.isdisjoint(words)
                                                                   or _BUTTON_WORDS.isdisjoint(_last_words(views))):
             return ()  # no turn can hold UI text: none ends with a button word

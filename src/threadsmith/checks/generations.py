@@ -11,7 +11,8 @@ from operator import itemgetter
 from threadsmith.checks.base import ConversationCheck, Hit
 from threadsmith.checks.registry import register
 from threadsmith.checks.synthetic_noise import quote, replies
-from threadsmith.checks.text import COMMON_WORDS, words
+from threadsmith.checks.text import COMMON_WORDS, view, words
+from threadsmith.checks.turn_scan import scan
 from threadsmith.model import Conversation, Family, FixSafety, Severity
 
 # --- Truncated replies ------------------------------------------------------------------------
@@ -167,10 +168,12 @@ class TruncatedReply(ConversationCheck):
     def check(self, conversation: Conversation) -> Iterable[Hit]:
         min_words, keep = self.options["min_fragment_words"], self.options["min_keep"]
         hits = []
-        for i, v in zip(*replies(conversation)):
-            reason = unfinished(v.text, min_words)
+        views = view(conversation)
+        for i in scan(conversation).endings:  # the replies that may end cut off
+            text = views[i].text
+            reason = unfinished(text, min_words)
             if reason:
-                fixable = _trimmed(v.text, keep, min_words) is not None
+                fixable = _trimmed(text, keep, min_words) is not None
                 hits.append(Hit(i, f"assistant message {i} looks cut off: it {reason}", fixable))
         return hits
 

@@ -127,6 +127,17 @@ def _candidates(found: frozenset[str]) -> frozenset[str]:
     return lone
 
 
+def _partnered(possible: frozenset[str], found: frozenset[str]) -> list[str]:
+    """The anchors of ``possible`` (candidates of the whole conversation) that one message's scanned
+    words hold with their partner words: :func:`_candidates` of the message, from fewer anchors."""
+    out = []
+    for anchor in possible.intersection(found):
+        needs = _REQUIREMENTS[anchor]
+        if needs is None or any(need <= found for need in needs):
+            out.append(anchor)
+    return out
+
+
 #: A single word ("tapestry") is weaker evidence than a stock phrase ("time seemed to stand still").
 WEIGHTS = tuple(0.5 if all(len(v) == 1 for v in phrase_variants(p)) else 1.0 for p in STOCK_PHRASES.patterns)
 
@@ -167,7 +178,10 @@ def stock_phrase_hits(conversation: Conversation) -> tuple[int, tuple[int, ...],
         found_in = present(conversation)
         for i, v in zip(indexes, views):
             if not possible.isdisjoint(found_in[i]):
-                matched = _without_overlaps(STOCK_PHRASES.find(v.words, _candidates(found_in[i])))
+                candidates = _partnered(possible, found_in[i])  # the partners may be in other replies
+                if not candidates:
+                    continue
+                matched = _without_overlaps(STOCK_PHRASES.find(v.words, candidates))
                 hits += matched
                 if len(matched) > most:
                     busiest, most = i, len(matched)

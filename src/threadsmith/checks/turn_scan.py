@@ -1,4 +1,5 @@
-"""One cheap pass over a conversation's messages, shared by the role-confusion (RC) and filler (FL) checks.
+"""One cheap pass over a conversation's messages, shared by the role-confusion (RC) and filler (FL) checks
+and the truncated-reply check (SN003).
 
 Most conversations give most of these checks nothing to read: no speaker label, no template
 token, no opener or sign-off word. :func:`scan` finds, once per conversation, the few messages
@@ -85,7 +86,35 @@ def may_sign_off(words: tuple[str, ...], window: int = 2) -> bool:
     return len(tail) > 1 and tail[-1] in DAY_WORDS and tail[-2] in PLEASANT
 
 
+# --- SN003: how replies end -----------------------------------------------------------------
+
+#: What a complete reply ends with: a sentence end or a closer (``generations._ENDED``, a test keeps them equal).
+REPLY_ENDS = ".!?…。！？" + "\"'”’*)]_~»`"
+
+
+def may_be_cut(text: str) -> bool:
+    """False when :func:`threadsmith.checks.generations.unfinished` finds nothing for sure: the
+    text ends with a sentence end or a closer that no empty list item ("2.") can be, holds no code
+    and no curly quote, and its last ``*`` and ``"`` close a span (or come last) rather than open
+    one. True: the check must look (most replies of chat data are False)."""
+    end = text[-1:]
+    if not end or end not in REPLY_ENDS or "`" in text or "“" in text or (
+            end in ".)-*•" and not text[-2:-1].isalpha()):
+        return True
+    for mark in "*\"":
+        if mark != end and mark in text:  # (a mark that ends the text closes)
+            k = text.rfind(mark)
+            if (k == 0 or text[k - 1].isspace() or text[k - 1] == "(") and k + 1 < len(text) \
+                    and not text[k + 1].isspace():
+                return True  # it may open a span: unfinished() counts the marks
+    return False
+
+
 # --- the pass ---------------------------------------------------------------------------------
+
+#: A reply's first word -> (REQUEST_OPENS's seconds, OPENER_WORDS's seconds; False: not in that table).
+_REPLY_OPENS = {word: (REQUEST_OPENS.get(word, False), OPENER_WORDS.get(word, False))
+                for word in REQUEST_OPENS.keys() | OPENER_WORDS.keys()}
 
 
 class Scan:
@@ -96,11 +125,12 @@ class Scan:
     """
 
     __slots__ = ("labels", "prefixes", "tokens", "you", "swap", "narrated", "acted", "sign_offs", "openers",
-                 "paragraphs")
+                 "paragraphs", "endings")
 
     def __init__(self, labels: tuple[int, ...], prefixes: tuple[int, ...], tokens: tuple[int, ...],
                  you: tuple[int, ...], swap: tuple[int, ...], narrated: bool, acted: tuple[int, ...],
-                 sign_offs: tuple[int, ...], openers: tuple[int, ...], paragraphs: tuple[int, ...]) -> None:
+                 sign_offs: tuple[int, ...], openers: tuple[int, ...], paragraphs: tuple[int, ...],
+                 endings: tuple[int, ...]) -> None:
         self.labels = labels  # RC001: user and assistant turns with a label separator (":", "]", ">", " - ")
         self.prefixes = prefixes  # RC002: ... with one within the first 80 characters
         self.tokens = tokens  # RC003: any message with "<", "[" or "#"
@@ -111,6 +141,7 @@ class Scan:
         self.sign_offs = sign_offs  # FL001: assistant turns with a sign-off's key word among the last words
         self.openers = openers  # FL002: assistant turns whose first words may open throat-clearing
         self.paragraphs = paragraphs  # FL003: assistant turns with two paragraphs that may be prose
+        self.endings = endings  # SN003: assistant turns that may end cut off (see may_be_cut)
 
 
 _last: tuple[Conversation | None, Scan | None] = (None, None)
@@ -129,12 +160,14 @@ def scan(conversation: Conversation) -> Scan:
     if _last[0] is conversation and _last[1] is not None:
         return _last[1]
     any_token, any_label = _characters(joined(conversation))
-    labels = prefixes = tokens = you = swap = acted = sign_offs = openers = paragraphs = ()
+    labels = prefixes = tokens = you = swap = acted = sign_offs = openers = paragraphs = endings = ()
     narrated = seen_user = False
     for i, (role, text, folded, words) in enumerate(view(conversation)):
         if any_token and ("<" in text or "[" in text or "#" in text):
             tokens += (i,)
         if role == "assistant":
+            if may_be_cut(text):
+                endings += (i,)
             if "\n" in text and prose_starts(text) >= 2:
                 paragraphs += (i,)
             if seen_user and "you" in folded:
@@ -142,14 +175,17 @@ def scan(conversation: Conversation) -> Scan:
             if not narrated and ("*" in folded or '"' in folded):
                 narrated = True
             if words:
-                first = words[0]
-                seconds = REQUEST_OPENS.get(first, False)  # may read like a request (a superset: see role_swap)
-                if seconds is None or (seconds and len(words) > 1 and words[1] in seconds) or (
-                        len(words) <= 40 and folded.find("?", -6) >= 0):
-                    swap += (i,)
-                seconds = OPENER_WORDS.get(first, False)
-                if seconds is None or (seconds and len(words) > 1 and words[1] in seconds):
-                    openers += (i,)
+                opens = _REPLY_OPENS.get(words[0])  # most replies open with a word of neither table
+                if opens is None:
+                    if len(words) <= 40 and folded.find("?", -6) >= 0:
+                        swap += (i,)
+                else:
+                    seconds, opener = opens  # may read like a request (a superset: see role_swap), may clear its throat
+                    if seconds is None or (seconds and len(words) > 1 and words[1] in seconds) or (
+                            len(words) <= 40 and folded.find("?", -6) >= 0):
+                        swap += (i,)
+                    if opener is None or (opener and len(words) > 1 and words[1] in opener):
+                        openers += (i,)
                 if not SIGN_OFF_KEYS.isdisjoint(words[-6:]) or (words[-1] in DAY_WORDS and may_sign_off(words)):
                     sign_offs += (i,)  # may_sign_off(words), its common case inline
         elif role != "user":
@@ -169,7 +205,7 @@ def scan(conversation: Conversation) -> Scan:
             head = text[:80]
             if ":" in head or "]" in head or ">" in head:
                 prefixes += (i,)
-    found = Scan(labels, prefixes, tokens, you, swap, narrated, acted, sign_offs, openers, paragraphs)
+    found = Scan(labels, prefixes, tokens, you, swap, narrated, acted, sign_offs, openers, paragraphs, endings)
     _last = (conversation, found)
     return found
 
