@@ -176,6 +176,3 @@ class SignOff(ConversationCheck):
                 cut, fixable = (tail[0], tail[2]) if tail is not None else (0, False)
             messages[i] = messages[i].with_text(text)
         return conversation.with_messages(messages)
-
-
-from threadsmith.checks import filler_openers, filler_paragraphs  # noqa: E402, F401  (register FL002, FL003)

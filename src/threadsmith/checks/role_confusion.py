@@ -13,7 +13,6 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
-from threadsmith.checks import role_swap, role_tokens  # noqa: F401  (register RC005, RC003)
 from threadsmith.checks.base import ConversationCheck, Hit
 from threadsmith.checks.registry import register
 from threadsmith.checks.role_tokens import in_spans

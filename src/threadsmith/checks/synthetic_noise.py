@@ -305,8 +305,3 @@ class Refusal(KindSeverity, ConversationCheck):
             span = _refusal(tokens, found, strict)
             if span is not None:
                 yield Hit(i, f"assistant message {i} is a refusal: '{quote(' '.join(tokens[span[0]:span[1]]))}'")
-
-
-# The family's other modules register their checks when this one is imported (builtin.py
-# imports this module); the import is last because they use KindSeverity and quote.
-from threadsmith.checks import artifacts, encoding, generations, slop  # noqa: E402,F401

@@ -213,8 +213,9 @@ def check_contents(runner: Runner, items: Sequence[tuple[int, bytes]]) -> list[t
         part = items[start:start + _PREPARE_CHUNK]
         conversations = [decode(body, Entity(None, "", Source())) for _, body in part]
         runner.prepare(conversations)  # checks that batch (template checks) see the batch first
-        for (cid, _), conversation in zip(part, conversations):
-            result = runner.process(conversation)
+        results = [runner.process(conversation, settle=False) for conversation in conversations]
+        runner.settle([result.summaries for result in results])  # a batch at a time: one MinHash call for all
+        for (cid, _), result in zip(part, results):
             out.append((cid, ([finding_row(f) for f in result.findings], dump_summaries(result.summaries, first))))
     return out
 
