@@ -10,7 +10,7 @@ import pytest
 
 from threadsmith.checks import build_checks
 from threadsmith.checks.profile import CheckContext
-from threadsmith.store.audit_cache import dump_lane, dump_summaries, load_lane, load_summaries, split_lanes
+from threadsmith.store.audit_cache import LaneLayout, dump_lane, dump_summaries, load_lane, load_summaries
 from threadsmith.workspace import Workspace
 from threadsmith.workspace import observation
 
@@ -83,11 +83,12 @@ def test_two_lane_blobs_load_whole_or_one_lane_at_a_time() -> None:
     values = (b"ab", None, 3, ("x", "x"), b"", 7)
     blob = dump_summaries(values, [1, 3])
     assert load_summaries(blob) == values
-    first, rest, head, tail = split_lanes(blob, 6)
-    assert (first, rest) == ((1, 3), (0, 2, 4, 5))
+    head, tail = LaneLayout(6, (1, 3)).split(blob)
     assert load_lane(head, 2) == (None, ("x", "x")) and load_lane(tail, 4) == (b"ab", 3, b"", 7)
-    assert split_lanes(blob, 7) is None  # another number of summaries: not this configuration's
-    assert split_lanes(dump_summaries(values), 6) is None  # one lane (written before): no split
+    assert LaneLayout(7, (1, 3)).split(blob) is None  # another number of summaries: not this configuration's
+    assert LaneLayout(6, (1, 2)).split(blob) is None  # other lanes
+    assert LaneLayout(6, (1, 3)).split(dump_summaries(values)) is None  # one lane (written before): no split
+    assert LaneLayout(6, (1, 3)).split(blob[:9]) is None  # damaged
     assert load_lane(dump_lane([1, 2]), 2) == (1, 2) and load_lane(dump_lane([1, 2]), 3) is None
     for damaged in (blob[:-2], blob[:5], b"\x01\x06\x09\x05", b"\x01\x06\x02\x01\x01" + blob[5:]):
         assert load_summaries(damaged) is None

@@ -17,8 +17,9 @@ import marshal
 import pickle
 import sqlite3
 import struct
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -105,35 +106,37 @@ def load_summaries(blob: bytes) -> tuple[Any, ...] | None:
     """Summaries back, or None when the blob holds anything but built-in values (or is damaged)."""
     try:
         if blob[0] == _LANES:
-            count, first, rest, head, tail = _lanes(blob)
-            values: list[Any] = [None] * count
-            for positions, part in ((first, head), (rest, tail)):
-                loaded = marshal.loads(part)
-                if type(loaded) is not tuple or len(loaded) != len(positions):
-                    return None
-                for d, value in zip(positions, loaded):
-                    values[d] = value
-            return tuple(values)
+            first, rest, order, head, tail = _lanes(blob)
+            front, back = marshal.loads(head), marshal.loads(tail)
+            if type(front) is not tuple or type(back) is not tuple or (len(front), len(back)) != (len(first), len(rest)):
+                return None
+            return order(front + back)  # type: ignore[no-any-return]
         loaded = _BuiltinsOnly(io.BytesIO(blob)).load() if blob[0] == _PICKLE else marshal.loads(blob)
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError, struct.error):
         return None
     return loaded if type(loaded) is tuple else None
 
 
-def split_lanes(blob: bytes, count: int) -> tuple[tuple[int, ...], tuple[int, ...], memoryview, memoryview] | None:
-    """A two-lane blob of ``count`` summaries as (positions of its first lane, of its second, the
-    two lanes still encoded: :func:`load_lane` decodes one); None for any other blob."""
-    try:
-        if blob[0] != _LANES:
+class LaneLayout:
+    """Two-lane blobs (see :func:`dump_summaries`) of ``count`` summaries whose first lane holds
+    ``first``: :meth:`split` tells them from any other blob with one prefix test."""
+
+    def __init__(self, count: int, first: Sequence[int]) -> None:
+        self.header = bytes((_LANES, count, len(first), *first))
+
+    def split(self, blob: bytes) -> tuple[memoryview, memoryview] | None:
+        """The blob's two lanes still encoded (:func:`load_lane` decodes one); None for a blob of
+        another layout (written before, under other lanes) or a damaged one."""
+        at = len(self.header)
+        if not blob.startswith(self.header) or len(blob) < at + 4:
             return None
-        total, first, rest, head, tail = _lanes(blob)
-    except (ValueError, IndexError, struct.error):
-        return None
-    return (first, rest, head, tail) if total == count else None
+        (length,) = _LENGTH.unpack_from(blob, at)
+        view = memoryview(blob)[at + 4:]
+        return (view[:length], view[length:]) if length <= len(view) else None
 
 
 def load_lane(part: bytes | memoryview, size: int) -> tuple[Any, ...] | None:
-    """One encoded lane of ``size`` summaries back (see :func:`split_lanes`), or None if damaged."""
+    """One encoded lane of ``size`` summaries back (see :class:`LaneLayout`), or None if damaged."""
     try:
         loaded = marshal.loads(part)
     except (EOFError, ValueError, TypeError):
@@ -146,20 +149,24 @@ def dump_lane(summaries: Sequence[Any]) -> bytes:
     return marshal.dumps(tuple(summaries), 4)
 
 
-#: A two-lane blob's header (its bytes up to the first lane's length) -> (count, first, rest).
-_HEADERS: dict[bytes, tuple[int, tuple[int, ...], tuple[int, ...]]] = {}
+#: A two-lane blob's header (its bytes up to the first lane's length) -> (first, rest, order).
+_HEADERS: dict[bytes, tuple[tuple[int, ...], tuple[int, ...], Callable[[tuple[Any, ...]], tuple[Any, ...]]]] = {}
 
 
-def _lanes(blob: bytes) -> tuple[int, tuple[int, ...], tuple[int, ...], memoryview, memoryview]:
-    """(number of summaries, positions of the first lane and of the second, the two lanes) of a two-lane blob."""
+def _lanes(blob: bytes) -> tuple[tuple[int, ...], tuple[int, ...], Callable[[tuple[Any, ...]], tuple[Any, ...]],
+                                 memoryview, memoryview]:
+    """(positions of the first lane and of the second, what puts the two lanes' values back in
+    order, the two lanes still encoded) of a two-lane blob."""
     at = 3 + blob[2]
     header = blob[:at]
     known = _HEADERS.get(header)
     if known is None:
         count, first = blob[1], tuple(blob[3:at])
-        if len(header) != at or len(set(first)) != len(first) or any(d >= count for d in first):
+        if len(header) != at or len(set(first)) != len(first) or any(d >= count for d in first) or count < 2:
             raise ValueError("a damaged summaries blob")
-        known = (count, first, tuple(d for d in range(count) if d not in set(first)))
+        rest = tuple(d for d in range(count) if d not in set(first))
+        where = {d: k for k, d in enumerate(first + rest)}  # position -> index in the two lanes joined
+        known = (first, rest, itemgetter(*[where[d] for d in range(count)]))
         if len(_HEADERS) < 64:
             _HEADERS[header] = known
     (length,) = _LENGTH.unpack_from(blob, at)

@@ -19,6 +19,11 @@ from threadsmith.store.migrations import APPLICATION_ID, MIGRATIONS
 #: Seconds a writer waits for another writer's lock before giving up.
 DEFAULT_BUSY_TIMEOUT = 5.0
 _PAGE_CACHE_KIB = 64 * 1024
+#: Bytes of the file SQLite may read through a memory map instead of read() calls (it caps this at
+#: its own limit, 2 GB by default): a re-audit streams every entry's cached results, ~4 KB each,
+#: and mapped that takes 0.35 s instead of 0.6 s at 100k entries. The workspace is on a local
+#: disk already (write-ahead logging needs one).
+_MMAP_BYTES = 1 << 31
 
 
 class Database:
@@ -52,6 +57,7 @@ class Database:
             self.conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
             self.conn.execute(f"PRAGMA cache_size=-{_PAGE_CACHE_KIB}")
             self.conn.execute("PRAGMA temp_store=MEMORY")
+            self.conn.execute(f"PRAGMA mmap_size={_MMAP_BYTES}")
 
     @contextlib.contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
