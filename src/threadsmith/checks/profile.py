@@ -8,7 +8,7 @@ and can be set in configuration (``kind = "roleplay"``).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -59,17 +59,24 @@ def detect_kind(sample: Iterable[Conversation]) -> str:
     speakers, or act in ``*asterisks*`` in most replies; else ``instruction`` when at least
     90% are single-turn; else ``assistant``.
     """
-    total = roleplay = single_turn = 0
-    for conversation in sample:
-        total += 1
-        roleplay += _is_roleplay(conversation)
-        messages = conversation.messages
-        if sum(1 for m in messages if m.role == "user") <= 1 and sum(1 for m in messages if m.role == "assistant") == 1:
-            single_turn += 1
+    return kind_of_votes([kind_votes(conversation) for conversation in sample])
+
+
+def kind_votes(conversation: Conversation) -> tuple[bool, bool]:
+    """What one conversation says about its dataset's kind: (sets up a role-play, single-turn)."""
+    messages = conversation.messages
+    single = (sum(1 for m in messages if m.role == "user") <= 1
+              and sum(1 for m in messages if m.role == "assistant") == 1)
+    return bool(_is_roleplay(conversation)), single
+
+
+def kind_of_votes(votes: Sequence[tuple[bool, bool]]) -> str:
+    """The kind :func:`detect_kind` gives a sample whose conversations voted ``votes``."""
+    total = len(votes)
     if not total:
         return "assistant"
-    if roleplay / total >= 0.3:
+    if sum(v[0] for v in votes) / total >= 0.3:
         return "roleplay"
-    if single_turn / total >= 0.9:
+    if sum(v[1] for v in votes) / total >= 0.9:
         return "instruction"
     return "assistant"

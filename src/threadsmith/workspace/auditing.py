@@ -23,7 +23,7 @@ import orjson
 import threadsmith.checks as checks_package
 from threadsmith.audit import AuditReport, AuditSummary
 from threadsmith.checks import CheckSet, EntryRef, Runner, build_checks
-from threadsmith.checks.profile import CheckContext, detect_kind
+from threadsmith.checks.profile import CheckContext, kind_of_votes, kind_votes
 from threadsmith.config import Config
 from threadsmith.model import Family, Finding, Fix, FixSafety, Severity, Source
 from threadsmith.store import DatasetRow, Slot, Store
@@ -99,21 +99,42 @@ def included_slots(store: Store, dataset: DatasetRow, version: int) -> Iterator[
 
 
 def detect_version_kind(store: Store, dataset: DatasetRow, version: int, config: Config, size: int = 2000) -> str:
-    """The configured kind, or the kind detected from the first ``size`` entries (remembered per sample)."""
+    """The configured kind, or the kind detected from the first ``size`` entries (remembered per
+    sample; the votes of the dataset's last sample are kept too, so a sample that changed in a
+    few entries decodes only those)."""
     if config.kind != "auto":
         return config.kind
     ids = store.states.included_content_ids(dataset.id, version, size)
-    digest = hashlib.sha256(f"{_checks_code_digest()} {_VERSION} ".encode() + orjson.dumps(ids)).hexdigest()[:32]
+    salt = f"{_checks_code_digest()} {_VERSION}"
+    digest = hashlib.sha256(f"{salt} ".encode() + orjson.dumps(ids)).hexdigest()[:32]
     key = f"kind:{digest}"
     known = store.audit.remembered(key)
     if known is not None:
         return known
-    bodies = store.contents.bodies(ids)
-    kind = detect_kind([decode(bodies[cid], _NO_ENTITY) for cid in ids])
+    votes = _kind_votes(store, dataset, ids, salt)
+    kind = kind_of_votes([votes[cid] for cid in ids])
     if not store.db.conn.in_transaction:
         with store.write():
             store.audit.remember(key, kind)
+            store.audit.remember(f"kind-votes:{dataset.id}", orjson.dumps({"salt": salt, "votes": votes},
+                                                                          option=orjson.OPT_NON_STR_KEYS).decode())
     return kind
+
+
+def _kind_votes(store: Store, dataset: DatasetRow, ids: list[int], salt: str) -> dict[int, tuple[bool, bool]]:
+    """Each sampled content's kind votes: the dataset's last sample's where they still count, the others decoded."""
+    votes: dict[int, tuple[bool, bool]] = {}
+    try:
+        last = orjson.loads(store.audit.remembered(f"kind-votes:{dataset.id}") or "{}")
+        if last.get("salt") == salt:
+            wanted = set(ids)
+            votes = {int(cid): (bool(v[0]), bool(v[1])) for cid, v in last["votes"].items() if int(cid) in wanted}
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+        votes = {}
+    todo = [cid for cid in dict.fromkeys(ids) if cid not in votes]
+    bodies = store.contents.bodies(todo)
+    votes.update((cid, kind_votes(decode(bodies[cid], _NO_ENTITY))) for cid in todo)
+    return votes
 
 
 _NO_ENTITY = Entity(None, "", Source())

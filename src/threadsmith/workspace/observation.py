@@ -38,7 +38,7 @@ PARALLEL_MIN_ENTRIES = 20_000
 _CHUNK = 2000
 #: What reading the rows, placing findings and handing chunks over costs this process, in the
 #: units of :attr:`DatasetCheck.observe_cost` (so its lane is the lighter one).
-_READER_COST = 3.0
+_READER_COST = 16.0
 
 #: ``progress(done, total)``: entries observed so far.
 Progress = Callable[[int, int], None]
