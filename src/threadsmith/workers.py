@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -116,8 +117,15 @@ def worker_count() -> int:
     return os.cpu_count() or 1
 
 
+def quiet_worker() -> None:
+    """Call first in every worker process: Ctrl-C reaches the whole process group, and only the
+    main process should answer it (it stops the workers); a worker would print a traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _init(spec: WorkerSpec) -> None:
     global _runner, _spec
+    quiet_worker()
     checks = build_checks(spec.select, spec.ignore, spec.options, spec.context)
     _runner = Runner(checks, fix=spec.fix, unsafe_fixes=spec.unsafe_fixes)
     _spec = spec

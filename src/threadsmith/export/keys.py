@@ -15,6 +15,7 @@ from typing import Any
 from threadsmith.export.splits import EntryKeys, entry_keys
 from threadsmith.formats import RecordContext, decode_line
 from threadsmith.model import Conversation, RecordProblem, Source
+from threadsmith.workers import quiet_worker
 
 Chunk = Sequence[tuple[int, int, bytes]]
 Keyed = tuple[Conversation, EntryKeys] | RecordProblem
@@ -42,7 +43,7 @@ def parallel_keys(path: str, chunks: Iterable[Chunk], role_map: Mapping[str, str
     """Every line's stub and keys (or problem), in file order, computed by ``workers`` processes."""
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     labels: Any = dict(role_map)
-    with multiprocessing.get_context(method).Pool(workers) as pool:
+    with multiprocessing.get_context(method).Pool(workers, initializer=quiet_worker) as pool:
         work = ((path, chunk, labels, stratify) for chunk in chunks)
         for results in pool.imap(_run, work, chunksize=1):
             yield from results

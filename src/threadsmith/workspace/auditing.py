@@ -29,7 +29,7 @@ from threadsmith.model import Family, Finding, Fix, FixSafety, Severity, Source
 from threadsmith.store import DatasetRow, Slot, Store
 from threadsmith.store.audit_cache import CachedResult, dump_summaries, load_summaries
 from threadsmith.store.codec import Entity, decode
-from threadsmith.workers import worker_count
+from threadsmith.workers import quiet_worker, worker_count
 from threadsmith.workspace.finding_rows import finding_row, relocate, relocate_at
 from threadsmith.workspace.observation import lanes, observe_version
 from threadsmith.workspace.versioning import utc_now
@@ -214,10 +214,13 @@ class ResultSource:
         computed = dict(check_contents(self.runner, items))
         return lambda: computed
 
-    def close(self) -> None:
-        """Stop the worker processes, if any."""
+    def close(self, abort: bool = False) -> None:
+        """Stop the worker processes, if any (``abort``: at once, dropping their work)."""
         if self._pool is not None:
-            self._pool.close()
+            if abort:
+                self._pool.terminate()
+            else:
+                self._pool.close()
             self._pool.join()
             self._pool = None
 
@@ -246,6 +249,7 @@ _worker_runner: Runner | None = None
 
 def _init(spec: tuple[Any, ...]) -> None:
     global _worker_runner
+    quiet_worker()
     select, ignore, options, context = spec
     _worker_runner = Runner(build_checks(select, ignore, options, context))
 
@@ -283,8 +287,10 @@ def audit_version(store: Store, dataset: DatasetRow, version: int, config: Confi
         findings, dataset_findings, ordinal = observe_version(
             store, dataset, version, source.config_id, plan.checks, source.recompute, entries, progress,
             len(missing), total)
-    finally:
-        source.close()
+    except BaseException:  # Ctrl-C or an error: the workers stop now, not after their work
+        source.close(abort=True)
+        raise
+    source.close()
     findings += dataset_findings
     findings.sort(key=_report_order)
     summary = summarize(findings, dataset.name, version, ordinal, config, plan, time.perf_counter() - started)

@@ -29,7 +29,7 @@ from threadsmith.checks.base import DatasetCheck
 from threadsmith.model import Finding
 from threadsmith.store import DatasetRow, Store
 from threadsmith.store.audit_cache import LaneLayout, dump_lane, load_lane, load_summaries
-from threadsmith.workers import worker_count
+from threadsmith.workers import quiet_worker, worker_count
 from threadsmith.workspace.finding_rows import relocate_at
 
 #: Entries a version needs before its observation is split across two processes (below it,
@@ -248,6 +248,7 @@ class LaneFailed(RuntimeError):
 
 def _serve(conn: Connection, checks: list[DatasetCheck]) -> None:
     """The second process's loop: observe every chunk it is sent, then send the findings."""
+    quiet_worker()
     runner = Runner(CheckSet([], checks, {}))
     size = len(checks)
     gc.disable()  # see _collector_paused; this process ends when the lane does

@@ -28,7 +28,7 @@ from threadsmith.formats import RecordContext, decode_line, jsonl_chunks, read_f
 from threadsmith.model import Conversation, RecordProblem
 from threadsmith.store import prepare
 from threadsmith.store.bulk import Record
-from threadsmith.workers import MIN_PARALLEL_BYTES, worker_count
+from threadsmith.workers import MIN_PARALLEL_BYTES, quiet_worker, worker_count
 
 #: Records and problems of one chunk, in file order within each list.
 Prepared = tuple[list[Record], list[RecordProblem]]
@@ -241,6 +241,7 @@ def _serve(conn: Connection, path: str, role_map: dict[str, str], inherited: lis
     """A worker: prepare each range received until told to stop (None) or the main process is gone."""
     import traceback
 
+    quiet_worker()
     for other in inherited:
         other.close()
     with open(path, "rb") as handle:
