@@ -75,6 +75,10 @@ class Store:
         """A consistent read snapshot: ``with store.read(): ...``."""
         return self.db.read()
 
+    def mapped(self) -> contextlib.AbstractContextManager[None]:
+        """Long scans read the file through a memory map while inside: ``with store.mapped(): ...``."""
+        return self.db.mapped()
+
     def bulk_import(self, dataset_id: int, batch_id: int, version: int, position: float) -> BulkImport:
         """A loader for the records of one import (use inside :meth:`write`; call its ``finish`` before commit)."""
         return BulkImport(self.db.conn, dataset_id, batch_id, version, position)

@@ -88,7 +88,7 @@ def observe_version(store: Store, dataset: DatasetRow, version: int, config_id: 
     here, there = lanes(checks.dataset) if split else (list(range(count)), [])
     helper = _Lane.start(checks.dataset, there) if there else None
     try:
-        with _collector_paused():
+        with _collector_paused(), store.mapped():
             findings, by_check, ordinal = _observe(store, dataset, version, config_id, checks, here, recompute,
                                                    helper, progress, done, total)
         if helper is not None:
