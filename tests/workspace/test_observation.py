@@ -106,7 +106,7 @@ def test_two_processes_give_the_report_of_one(tmp_path: Path, monkeypatch, two_p
 
 
 def test_a_failing_second_process_is_made_up_for_here(tmp_path: Path, monkeypatch, two_processes) -> None:
-    def broken(conn, checks):
+    def broken(conn, checks, parent_end):
         conn.recv()
         conn.send(("error", "Traceback: boom"))
         conn.close()
@@ -126,3 +126,16 @@ def test_a_damaged_lane_is_checked_again(tmp_path: Path, monkeypatch, two_proces
         assert _key(ws.audit("many", refresh=True)) == expected
         (again,) = ws.store.db.conn.execute("SELECT summaries FROM audit_results WHERE content_id = ?", (cid,)).fetchone()
         assert load_summaries(again) is not None  # checked again and cached again
+
+
+def test_the_second_process_leaves_quietly_when_the_pass_stops(tmp_path: Path, capfd) -> None:
+    import multiprocessing as mp
+
+    checks = build_checks(("RP001",), context=CheckContext(kind="roleplay")).dataset
+    ours, theirs = mp.get_context("fork").Pipe()
+    process = mp.get_context("fork").Process(target=observation._serve, args=(theirs, checks, ours))
+    process.start()
+    theirs.close()
+    ours.close()  # the main process stops the pass (Ctrl-C, an error) before any chunk
+    process.join(timeout=10)
+    assert process.exitcode == 0 and "Traceback" not in capfd.readouterr().err

@@ -16,8 +16,8 @@ from __future__ import annotations
 import contextlib
 import gc
 import multiprocessing
-from array import array
 import traceback
+from array import array
 from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import Connection
 from typing import Any
@@ -205,7 +205,8 @@ class _Lane:
         """Fork the process (it inherits the checks, not yet fed anything)."""
         context = multiprocessing.get_context("fork")
         ours, theirs = context.Pipe()
-        process = context.Process(target=_serve, args=(theirs, [checks[d] for d in positions]), daemon=True)
+        # The process closes its copy of our end first: when we close ours, its next read ends.
+        process = context.Process(target=_serve, args=(theirs, [checks[d] for d in positions], ours), daemon=True)
         process.start()
         theirs.close()
         return cls(process, ours, checks, positions)
@@ -246,9 +247,11 @@ class LaneFailed(RuntimeError):
     """The second observing process failed (its traceback is the message)."""
 
 
-def _serve(conn: Connection, checks: list[DatasetCheck]) -> None:
+def _serve(conn: Connection, checks: list[DatasetCheck], parent_end: Connection | None = None) -> None:
     """The second process's loop: observe every chunk it is sent, then send the findings."""
     quiet_worker()
+    if parent_end is not None:
+        parent_end.close()
     runner = Runner(CheckSet([], checks, {}))
     size = len(checks)
     gc.disable()  # see _collector_paused; this process ends when the lane does
@@ -263,8 +266,11 @@ def _serve(conn: Connection, checks: list[DatasetCheck]) -> None:
             refs = [EntryRef(path, ordinal + i, key, line) for i, (key, path, line) in enumerate(places)]
             runner.observe_many(rows, refs)
         conn.send(("ok", runner.finish_each()))
+    except (EOFError, OSError):  # the parent is gone or stopped the pass (Ctrl-C, an error): nothing to tell
+        pass
     except Exception:  # noqa: BLE001 - reported to the parent, which observes the lane itself
-        conn.send(("error", traceback.format_exc()))
+        with contextlib.suppress(OSError):
+            conn.send(("error", traceback.format_exc()))
     finally:
         conn.close()
 
