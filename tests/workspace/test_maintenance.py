@@ -76,3 +76,17 @@ def test_prune_command(cli_runner, ws: Workspace, tmp_path: Path, monkeypatch) -
     assert done.exit_code == 0 and "removed 6 cached results" in done.stderr and "compacted" in done.stderr
     bad = cli_runner.invoke(cli, ["prune", "--keep-days", "-1"])
     assert bad.exit_code == 2 and "Traceback" not in bad.stderr
+
+
+def test_compacting_a_workspace_in_use_says_what_to_do(ws: Workspace, tmp_path: Path, monkeypatch) -> None:
+    from threadsmith.errors import StoreBusy
+
+    old = _audited(ws, tmp_path)
+
+    def busy() -> None:  # a writer took the lock between the removal and the compaction
+        raise StoreBusy("busy")
+
+    monkeypatch.setattr(ws.store, "vacuum", busy)
+    with pytest.raises(StoreBusy, match="not compacted") as caught:
+        ws.prune()
+    assert "prune again" in (caught.value.hint or "") and _results(ws, old) == 0  # the removal stands

@@ -109,6 +109,14 @@ class Store:
         finally:
             out.close()
 
+    def vacuum(self) -> None:
+        """Rebuild the file without its free pages, so the disk gets them back (needs free disk
+        about the file's size, and the workspace alone: StoreBusy while another process uses it)."""
+        with translate_errors(self.path):
+            self.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self.db.conn.execute("VACUUM")
+            self.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def checkpoint(self) -> None:
         """Fold the write-ahead log into the database file."""
         self.db.checkpoint()

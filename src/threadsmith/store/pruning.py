@@ -66,12 +66,6 @@ class Pruning:
         self.conn.executemany("DELETE FROM meta WHERE key = ?", [(key,) for key in keys])
         return len(keys)
 
-    def vacuum(self) -> None:
-        """Rebuild the file without its free pages (outside any transaction; needs free disk about its size)."""
-        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        self.conn.execute("VACUUM")
-        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-
 
 def _described(detail: str) -> tuple[int, str]:
     """(number of checks, dataset kind) of a configuration's recorded detail."""

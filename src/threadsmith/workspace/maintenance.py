@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 
 from threadsmith.config import Config
-from threadsmith.errors import UserError
+from threadsmith.errors import StoreBusy, UserError
 from threadsmith.store import Store
 from threadsmith.store.pruning import ConfigUse
 from threadsmith.workspace.auditing import detect_version_kind, plan_checks
@@ -71,7 +71,13 @@ class MaintenanceMethods:
                 pruning.drop_results([c.config_id for c in removed])
                 pruning.drop_meta(stale)
             if vacuum and removed:
-                pruning.vacuum()
+                try:
+                    self.store.vacuum()
+                except StoreBusy:
+                    raise StoreBusy(f"Removed {sum(c.results for c in removed):,} cached results, but the workspace is "
+                                    "in use by another process, so the file was not compacted.",
+                                    hint="Stop the other threadsmith command (e.g. threadsmith serve) and run "
+                                         "threadsmith prune again.") from None
         vacuumed = vacuum and not dry_run and bool(removed)
         return PruneReport(kept, removed, len(stale), before, _file_size(self.store.path), dry_run, vacuumed)
 
