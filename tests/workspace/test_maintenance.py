@@ -90,3 +90,24 @@ def test_compacting_a_workspace_in_use_says_what_to_do(ws: Workspace, tmp_path: 
     with pytest.raises(StoreBusy, match="not compacted") as caught:
         ws.prune()
     assert "prune again" in (caught.value.hint or "") and _results(ws, old) == 0  # the removal stands
+    monkeypatch.undo()
+    from threadsmith.workspace import maintenance
+
+    with ws.store.write() as conn:  # free pages, as deleting large cached results leaves them
+        conn.execute("CREATE TABLE scratch (x BLOB)")
+        conn.executemany("INSERT INTO scratch VALUES (?)", [(b"x" * 4000,) for _ in range(100)])
+        conn.execute("DROP TABLE scratch")
+    assert ws.store.pruning.free_bytes() > 0
+    monkeypatch.setattr(maintenance, "_worth_compacting", lambda free, path: free > 0)  # a tiny workspace
+    again = ws.prune()  # nothing left to remove, but the free pages are compacted now
+    assert again.removed == () and again.vacuumed and ws.store.pruning.free_bytes() == 0
+    assert not ws.prune().vacuumed  # and then nothing is left to compact
+
+
+def test_free_pages_are_worth_compacting_from_64_mb_or_a_tenth_of_the_file(tmp_path: Path) -> None:
+    from threadsmith.workspace.maintenance import _worth_compacting
+
+    path = tmp_path / "w.sqlite"
+    path.write_bytes(b"x" * 1000)
+    assert _worth_compacting(100, str(path)) and not _worth_compacting(99, str(path))
+    assert _worth_compacting(64 * 2**20, str(tmp_path / "absent.sqlite")) and not _worth_compacting(0, str(path))

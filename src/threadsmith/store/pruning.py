@@ -56,6 +56,11 @@ class Pruning:
             self.conn.execute("DELETE FROM finding_codes WHERE config_id = ?", (config_id,))
         return removed
 
+    def free_bytes(self) -> int:
+        """Bytes of the file's free pages (what a vacuum would give back to the disk)."""
+        free = self.conn.execute("PRAGMA freelist_count").fetchone()[0]
+        return int(free) * int(self.conn.execute("PRAGMA page_size").fetchone()[0])
+
     def meta_keys(self, prefix: str) -> list[str]:
         """The keys of the remembered values that start with ``prefix``."""
         return [key for (key,) in self.conn.execute("SELECT key FROM meta WHERE key >= ? AND key < ?",

@@ -70,7 +70,8 @@ class MaintenanceMethods:
             with self.store.write():
                 pruning.drop_results([c.config_id for c in removed])
                 pruning.drop_meta(stale)
-            if vacuum and removed:
+            vacuum = vacuum and (bool(removed) or _worth_compacting(pruning.free_bytes(), self.store.path))
+            if vacuum:
                 try:
                     self.store.vacuum()
                 except StoreBusy:
@@ -78,8 +79,8 @@ class MaintenanceMethods:
                                     "in use by another process, so the file was not compacted.",
                                     hint="Stop the other threadsmith command (e.g. threadsmith serve) and run "
                                          "threadsmith prune again.") from None
-        vacuumed = vacuum and not dry_run and bool(removed)
-        return PruneReport(kept, removed, len(stale), before, _file_size(self.store.path), dry_run, vacuumed)
+        return PruneReport(kept, removed, len(stale), before, _file_size(self.store.path), dry_run,
+                           vacuum and not dry_run)
 
     def _current_configs(self) -> set[int]:
         """The configurations an audit of each dataset's latest version would use now."""
@@ -91,6 +92,12 @@ class MaintenanceMethods:
             if found is not None:
                 ids.add(found)
         return ids
+
+
+def _worth_compacting(free: int, path: str) -> bool:
+    """Whether the free pages left by earlier removals are worth rewriting the file for (a prune
+    that could not compact, or deletions and edits): 64 MB, or a tenth of the file."""
+    return free >= 64 * 2**20 or free >= _file_size(path) // 10 > 0
 
 
 def _file_size(path: str) -> int:
