@@ -9,7 +9,8 @@ import pytest
 from threadsmith.checks import CheckSet, EntryRef, Runner
 from threadsmith.checks.profile import CheckContext
 from threadsmith.checks.text import view
-from threadsmith.checks.weak_turns import EchoReply, NonResponsiveReply, ShortReply, minimal_reply
+from threadsmith.checks.short_replies import ShortReply
+from threadsmith.checks.weak_turns import EchoReply, NonResponsiveReply, minimal_reply
 from threadsmith.model import Conversation, Message
 
 

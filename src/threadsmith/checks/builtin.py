@@ -26,6 +26,7 @@ from threadsmith.checks import (  # noqa: F401
     role_swap,
     role_tokens,
     roles,
+    short_replies,
     slop,
     synthetic_noise,
     template,
