@@ -150,6 +150,15 @@ class DatasetCheck(Check):
         return False
 
 
+def present(summaries: Sequence[Any], refs: Sequence[EntryRef]) -> tuple[Sequence[Any], Sequence[EntryRef]]:
+    """The summaries that are not None and their refs (the same sequences when none is None): what
+    an :meth:`DatasetCheck.observe_many` takes into account."""
+    if None not in summaries:
+        return summaries, refs
+    kept = [i for i, summary in enumerate(summaries) if summary is not None]
+    return [summaries[i] for i in kept], [refs[i] for i in kept]
+
+
 class RecordCheck(Check):
     """Documents one kind of record the readers could not turn into a conversation."""
 

@@ -30,7 +30,7 @@ from typing import ClassVar
 import numpy as np
 
 from threadsmith.checks.answer_groups import answers, first_answers, overlap, pair_tables, table_parts
-from threadsmith.checks.base import DatasetCheck, DatasetHit, EntryRef
+from threadsmith.checks.base import DatasetCheck, DatasetHit, EntryRef, present
 from threadsmith.checks.features import FUNCTION, SKETCH_SEED, SKETCH_SLOTS, Features, features
 from threadsmith.checks.minhash import digest_rows
 from threadsmith.checks.near_duplicates import listing, repeated_runs
@@ -240,9 +240,7 @@ class _ConflictingAnswers(DatasetCheck):
 
     def observe_many(self, summaries: Sequence[bytes | Pending | None], refs: Sequence[EntryRef]) -> None:
         summaries = settle(list(summaries))
-        if None in summaries:
-            refs = [r for s, r in zip(summaries, refs) if s is not None]
-            summaries = [s for s in summaries if s is not None]
+        summaries, refs = present(summaries, refs)
         if summaries:
             self._refs += refs
             sizes = np.fromiter(map(len, summaries), dtype=np.int64, count=len(summaries)) // RECORD.itemsize

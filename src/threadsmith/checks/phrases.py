@@ -24,7 +24,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from threadsmith.checks.base import DatasetCheck, DatasetHit, EntryRef
+from threadsmith.checks.base import DatasetCheck, DatasetHit, EntryRef, present
 from threadsmith.checks.features import END, START, TURN_HEAD, TURN_TAIL, Features, features
 from threadsmith.checks.near_duplicates import gram_hashes, prefix_values
 from threadsmith.checks.profile import CheckContext
@@ -264,9 +264,7 @@ class OverusedPhrase(DatasetCheck):
 
     def observe_many(self, summaries: Sequence[Settled | list | None], refs: Sequence[EntryRef]) -> None:
         summaries = settle(list(summaries), self._tracker.n)
-        if None in summaries:
-            refs = [r for s, r in zip(summaries, refs) if s is not None]
-            summaries = [s for s in summaries if s is not None]
+        summaries, refs = present(summaries, refs)
         if summaries:
             grams, texts, tokens = zip(*summaries)
             self._pending_grams += grams

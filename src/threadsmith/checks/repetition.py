@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from threadsmith.checks.base import DatasetCheck, DatasetHit, EntryRef
+from threadsmith.checks.base import DatasetCheck, DatasetHit, EntryRef, present
 from threadsmith.checks.features import Features, features, shared_fingerprint
 from threadsmith.checks.near_duplicates import listing, repeated_runs, where
 from threadsmith.checks.profile import CheckContext
@@ -252,9 +252,7 @@ class OverusedOpener(DatasetCheck):
         self.observe_many([summary], [ref])
 
     def observe_many(self, summaries: Sequence[tuple[bytes, str] | None], refs: Sequence[EntryRef]) -> None:
-        if None in summaries:
-            refs = [r for s, r in zip(summaries, refs) if s is not None]
-            summaries = [s for s in summaries if s is not None]
+        summaries, refs = present(summaries, refs)
         if not summaries:
             return
         indices, joined = zip(*summaries)
@@ -337,9 +335,7 @@ class ReusedAssistantTurn(DatasetCheck):
         self.observe_many([summary], [ref])
 
     def observe_many(self, summaries: Sequence[bytes | None], refs: Sequence[EntryRef]) -> None:
-        if None in summaries:
-            refs = [r for s, r in zip(summaries, refs) if s is not None]
-            summaries = [s for s in summaries if s is not None]
+        summaries, refs = present(summaries, refs)
         if not summaries:
             return
         # The batch's summaries as one byte array, each byte told by its offset in its summary.
