@@ -95,8 +95,8 @@ def dump_summaries(summaries: Sequence[Any], first: Sequence[int] | None = None)
         if not first or len(values) > 255 or len(first) >= len(values):
             return marshal.dumps(values, 4)
         chosen = set(first)
-        head = marshal.dumps(tuple(values[d] for d in first), 4)
-        tail = marshal.dumps(tuple(v for d, v in enumerate(values) if d not in chosen), 4)
+        head = dump_lane([values[d] for d in first])
+        tail = dump_lane([v for d, v in enumerate(values) if d not in chosen])
     except ValueError:
         return pickle.dumps(values, protocol=5)
     return b"".join((bytes((_LANES, len(values), len(first), *first)), _LENGTH.pack(len(head)), head, tail))
@@ -107,10 +107,8 @@ def load_summaries(blob: bytes) -> tuple[Any, ...] | None:
     try:
         if blob[0] == _LANES:
             first, rest, order, head, tail = _lanes(blob)
-            front, back = marshal.loads(head), marshal.loads(tail)
-            if type(front) is not tuple or type(back) is not tuple or (len(front), len(back)) != (len(first), len(rest)):
-                return None
-            return order(front + back)  # type: ignore[no-any-return]
+            front, back = load_lane(head, len(first)), load_lane(tail, len(rest))
+            return None if front is None or back is None else order(front + back)  # type: ignore[no-any-return]
         loaded = _BuiltinsOnly(io.BytesIO(blob)).load() if blob[0] == _PICKLE else marshal.loads(blob)
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError, struct.error):
         return None
@@ -127,12 +125,7 @@ class LaneLayout:
     def split(self, blob: bytes) -> tuple[memoryview, memoryview] | None:
         """The blob's two lanes still encoded (:func:`load_lane` decodes one); None for a blob of
         another layout (written before, under other lanes) or a damaged one."""
-        at = len(self.header)
-        if not blob.startswith(self.header) or len(blob) < at + 4:
-            return None
-        (length,) = _LENGTH.unpack_from(blob, at)
-        view = memoryview(blob)[at + 4:]
-        return (view[:length], view[length:]) if length <= len(view) else None
+        return _two_lanes(blob, len(self.header)) if blob.startswith(self.header) else None
 
 
 def load_lane(part: bytes | memoryview, size: int) -> tuple[Any, ...] | None:
@@ -169,11 +162,19 @@ def _lanes(blob: bytes) -> tuple[tuple[int, ...], tuple[int, ...], Callable[[tup
         known = (first, rest, itemgetter(*[where[d] for d in range(count)]))
         if len(_HEADERS) < 64:
             _HEADERS[header] = known
+    parts = _two_lanes(blob, at)
+    if parts is None:
+        raise ValueError("a damaged summaries blob")
+    return (*known, *parts)
+
+
+def _two_lanes(blob: bytes, at: int) -> tuple[memoryview, memoryview] | None:
+    """The two encoded lanes of a blob whose header ends at ``at`` (None if damaged)."""
+    if len(blob) < at + 4:
+        return None
     (length,) = _LENGTH.unpack_from(blob, at)
     view = memoryview(blob)[at + 4:]
-    if length > len(view):
-        raise ValueError("a damaged summaries blob")
-    return (*known, view[:length], view[length:])
+    return (view[:length], view[length:]) if length <= len(view) else None
 
 
 class AuditCache:

@@ -22,7 +22,7 @@ import orjson
 
 import threadsmith.checks as checks_package
 from threadsmith.audit import AuditReport, AuditSummary
-from threadsmith.checks import CheckSet, EntryRef, Runner, build_checks
+from threadsmith.checks import CheckSet, Runner, build_checks
 from threadsmith.checks.profile import CheckContext, kind_of_votes, kind_votes
 from threadsmith.config import Config
 from threadsmith.model import Family, Finding, Fix, FixSafety, Severity, Source
@@ -30,7 +30,7 @@ from threadsmith.store import DatasetRow, Slot, Store
 from threadsmith.store.audit_cache import CachedResult, dump_summaries, load_summaries
 from threadsmith.store.codec import Entity, decode
 from threadsmith.workers import quiet_worker, worker_count
-from threadsmith.workspace.finding_rows import finding_row, relocate, relocate_at
+from threadsmith.workspace.finding_rows import finding_row, relocate_at
 from threadsmith.workspace.observation import lanes, observe_version
 from threadsmith.workspace.versioning import utc_now
 

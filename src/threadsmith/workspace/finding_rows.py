@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from threadsmith.model import Family, Finding, Fix, FixSafety, Severity
-from threadsmith.store import Slot
 
 
 def finding_row(finding: Finding) -> list[Any]:
@@ -15,11 +14,6 @@ def finding_row(finding: Finding) -> list[Any]:
     fix = finding.fix
     return [finding.code, finding.name, finding.family.value, finding.severity.value, finding.message,
             finding.message_index, finding.column, fix.description if fix else None, fix.safety.value if fix else None]
-
-
-def relocate(row: Sequence[Any], slot: Slot, ordinal: int) -> Finding:
-    """A cached finding row placed at one entry of a version."""
-    return relocate_at(row, slot.source_path, ordinal, slot.key, slot.source_line)
 
 
 def relocate_at(row: Sequence[Any], path: str | None, ordinal: int, key: str, line: int | None) -> Finding:

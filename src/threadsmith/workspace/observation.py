@@ -195,9 +195,8 @@ def _lane_findings(helper: _Lane, store: Store, dataset: DatasetRow, version: in
 class _Lane:
     """The second process: decodes the summaries it is handed and observes its checks."""
 
-    def __init__(self, process: Any, conn: Connection, checks: Sequence[DatasetCheck], positions: list[int]) -> None:
-        self.process, self.conn = process, conn
-        self.checks, self.positions = checks, positions
+    def __init__(self, process: Any, conn: Connection, positions: list[int]) -> None:
+        self.process, self.conn, self.positions = process, conn, positions
         self.failed = False
 
     @classmethod
@@ -209,7 +208,7 @@ class _Lane:
         process = context.Process(target=_serve, args=(theirs, [checks[d] for d in positions], ours), daemon=True)
         process.start()
         theirs.close()
-        return cls(process, ours, checks, positions)
+        return cls(process, ours, positions)
 
     def send(self, others: list[bytes | memoryview], places: list[tuple[str, str | None, int | None]],
              ordinal: int) -> None:
