@@ -7,7 +7,8 @@ import random
 import pytest
 
 from tests.checks.dataset_runs import qa, run, varied_set
-from threadsmith.checks import phrases
+from threadsmith.checks import EntryRef, phrases
+from threadsmith.checks.profile import CheckContext
 from threadsmith.checks.phrases import OverusedPhrase
 from threadsmith.checks.repetition import BatchedCounts, HeavyHitters, OverusedOpener, ReusedAssistantTurn
 
@@ -79,6 +80,36 @@ def test_phrase_tracking_across_batches(monkeypatch: pytest.MonkeyPatch) -> None
     expected = {i for i in range(600) if i % 10 == 0 or (i >= 400 and i % 3 == 0)}
     assert carriers <= expected and len(carriers) >= 0.75 * len(expected)
     assert {i for i in expected if i >= 400} <= carriers
+
+
+def test_phrase_text_read_back_from_stored_summaries() -> None:
+    """Summaries as a workspace stores them (no turn texts): the phrase's text is read back from
+    one carrier through ``recall``; without a way to read back, finish says so."""
+    data = [qa(c.messages[0].text, f"{c.messages[-1].text} I hope this helps you today.") if i % 8 == 0 else c
+            for i, c in enumerate(varied_set(400))]
+    refs = [EntryRef(None, i, c.id, i + 1) for i, c in enumerate(data)]
+
+    def stored_run(recall) -> list:
+        check = OverusedPhrase(None, CheckContext(kind="assistant"))
+        check.recall = recall
+        for conv, ref in zip(data, refs):
+            summary = check.summarize(conv)
+            if summary is not None:
+                stored = check.stored(summary)
+                assert stored[1] is None
+                check.observe(stored, ref)
+        return list(check.finish())
+
+    asked: list[list[int]] = []
+
+    def recall(wanted):
+        asked.append([r.entry_index for r in wanted])
+        return [data[r.entry_index] for r in wanted]
+
+    assert stored_run(recall) == run(OverusedPhrase, data)
+    assert len(asked) == 1 and len(asked[0]) <= 3  # the carriers of its n-grams: the first, at most a few
+    with pytest.raises(RuntimeError, match="no way to read the entries back"):
+        stored_run(None)
 
 
 def test_phrase_listing_is_bounded() -> None:

@@ -139,3 +139,53 @@ def test_the_second_process_leaves_quietly_when_the_pass_stops(tmp_path: Path, c
     ours.close()  # the main process stops the pass (Ctrl-C, an error) before any chunk
     process.join(timeout=10)
     assert process.exitcode == 0 and "Traceback" not in capfd.readouterr().err
+
+
+def _phrase_rows(size: int) -> list[dict]:
+    """Replies that share catchphrases (RP004) amid varied text, and two that recur word for word."""
+    words = ("tide", "lantern", "gull", "rope", "chart", "keel", "mast", "fog", "pier", "buoy", "reef", "sail")
+    rows = []
+    for i in range(size):
+        body = " ".join(words[(i * 7 + j * 3) % len(words)] + str((i + j) % 97) for j in range(12))
+        reply = f"{body}. Mind the tide and keep your lantern lit, sailor." if i % 4 == 0 else f"{body}."
+        if i % 9 == 0:
+            reply = f"Well now, as the old keepers say, {body}."
+        rows.append({"id": f"p{i}", "messages": [
+            {"role": "user", "content": f"What now, keeper? ({i})"},
+            {"role": "assistant", "content": reply}]})
+    return rows
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_phrases_are_read_back_from_the_entries(tmp_path: Path, monkeypatch, processes: int) -> None:
+    """A workspace caches RP004's summaries without the turn texts: the reported phrases' text is
+    read back from the few entries that carry them, so the findings are a file audit's."""
+    from threadsmith.audit import audit
+    from threadsmith.config import Config
+
+    monkeypatch.setenv("THREADSMITH_WORKERS", str(processes))
+    monkeypatch.setattr(observation, "PARALLEL_MIN_ENTRIES", 0)
+    path = tmp_path / "phrases.jsonl"
+    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in _phrase_rows(1200)))
+    config = Config(kind="roleplay")
+    on_file = [(f.entry_index, f.message) for f in audit([path], config=config).findings if f.code == "RP004"]
+    assert any("mind the tide and keep your lantern lit sailor" in m for _, m in on_file), on_file
+    assert any("well now as the old keepers say" in m for _, m in on_file), on_file
+    read_back: list[int] = []
+    real = observation._reader
+
+    def counting(store, contents):
+        recall = real(store, contents)
+        return lambda refs: (read_back.append(len(refs)), recall(refs))[1]
+
+    monkeypatch.setattr(observation, "_reader", counting)
+    with Workspace.open(tmp_path / "ws") as ws:
+        ws.import_files([path], "phrases")
+        report = ws.audit("phrases", config=config)
+        codes = [type(c).code for c in build_checks((), context=CheckContext(kind="roleplay")).dataset]
+        (blob,) = ws.store.db.conn.execute("SELECT summaries FROM audit_results LIMIT 1").fetchone()
+    in_workspace = [(f.entry_index, f.message) for f in report.findings if f.code == "RP004"]
+    assert in_workspace == on_file
+    grams, texts, tokens = load_summaries(blob)[codes.index("RP004")]
+    assert texts is None and grams and tokens  # no turn text in the cache
+    assert read_back and sum(read_back) <= 10  # the carriers of a few phrases, not the dataset

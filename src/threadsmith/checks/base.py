@@ -15,7 +15,7 @@ and ``Fix:``; ``threadsmith explain CODE`` prints it and docs/checks.md is gener
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar, NamedTuple
 
 from threadsmith.checks.profile import CheckContext
@@ -38,6 +38,10 @@ class EntryRef(NamedTuple):
     entry_index: int | None
     entry_id: str | None
     line: int | None
+
+
+#: ``recall(refs)``: the conversations of observed entries, in the order of ``refs``.
+Recall = Callable[[Sequence[EntryRef]], list[Conversation]]
 
 
 class DatasetHit(NamedTuple):
@@ -113,6 +117,12 @@ class DatasetCheck(Check):
     #: The code of a dataset check whose summaries hold the same values as this one's (the same
     #: strings): both are then observed in one process, so a cached summary keeps them once.
     observe_with: ClassVar[str | None] = None
+    #: True when :meth:`stored` leaves out values that :meth:`finish` reads back through
+    #: :attr:`recall`: the check is then observed in the process that can read the entries.
+    recalls: ClassVar[bool] = False
+    #: Reads back the conversations of observed entries, set by whoever feeds stored summaries
+    #: (a workspace); None where every summary is whole (an audit of files).
+    recall: Recall | None = None
 
     def summarize(self, conversation: Conversation) -> Any:
         """A small, picklable summary of one conversation (may run in a worker process), made of
@@ -128,6 +138,11 @@ class DatasetCheck(Check):
         and observe() settles what it is given unsettled, so skipping this step costs only speed.
         """
         return summaries
+
+    def stored(self, summary: Any) -> Any:
+        """What a workspace caches of a settled summary: all of it, unless the check leaves out
+        values it needs for a few entries only (and reads those back with :attr:`recall`)."""
+        return summary
 
     def observe(self, summary: Any, ref: EntryRef) -> None:
         """Take one conversation's summary into account."""

@@ -14,6 +14,10 @@ Streaming in bounded memory, in batches of conversations:
   entries that carry it are kept (at most ``max_listed`` a phrase). A phrase that grew common only
   late in the stream may miss a few of its earliest carriers: fewer than a quarter of its count.
 
+A workspace caches the summaries without the turn texts (they were ~40% of the bytes a re-audit
+reads): a phrase first seen in such a summary keeps where it is (entry and token), and finish()
+reads the few entries it needs back (:attr:`DatasetCheck.recall`) for the reported phrases' text.
+
 The markers make "opens a reply with" and "closes a reply with" part of a phrase, so a short
 catchphrase always said at the same place is as specific as a longer one said anywhere.
 """
@@ -39,8 +43,9 @@ _BLOCK = 1 << 15
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _SHIFT = np.uint64(64 - _BITS)
 _MARKERS = (START, END)
-#: A settled summary: the entry's n-gram hashes, its answering turns' folded text, its stream's tokens.
-Settled = tuple[bytes, tuple[str, ...], int]
+#: A settled summary: the entry's n-gram hashes, its answering turns' folded text (None as a
+#: workspace caches it), its stream's tokens.
+Settled = tuple[bytes, tuple[str, ...] | None, int]
 
 
 class _Tracker:
@@ -54,10 +59,13 @@ class _Tracker:
         self.counts = np.zeros(1 << _BITS, dtype=np.int64)
         self.seen = 0
         self.texts: dict[int, str] = {}
+        #: Where a tracked phrase without text is: (entry, token), read back at the end.
+        self.spots: dict[int, tuple[int, int]] = {}
         self.carriers: dict[int, list[int]] = {}
         self.df: dict[int, int] = {}
 
-    def add_batch(self, grams: list[bytes], texts: list[tuple[str, ...]], tokens: list[int], first_entry: int) -> None:
+    def add_batch(self, grams: list[bytes], texts: list[tuple[str, ...] | None], tokens: list[int],
+                  first_entry: int) -> None:
         """Count one batch: per entry, its settled summary (see :func:`settle`) in three columns."""
         self.seen += len(grams)
         size = sum(tokens) - self.n + 1  # the n-grams of the batch's stream, across entries too
@@ -93,12 +101,15 @@ class _Tracker:
             room = self.max_listed - len(listed)
             if room > 0:
                 listed += (entries[lo:min(hi, lo + room)] + first_entry).tolist()
-            if gram not in self.texts:
+            if gram not in self.texts and gram not in self.spots:
                 entry = int(entries[lo])
                 at = int(hot[lo] - starts[entry])
+                if texts[entry] is None:
+                    self.spots[gram] = (entry + first_entry, at)
+                    continue
                 words = split.get(entry)
                 if words is None:
-                    words = split[entry] = stream_tokens(texts[entry], tokens[entry])
+                    words = split[entry] = stream_tokens(texts[entry], tokens[entry])  # type: ignore[arg-type]
                 self.texts[gram] = " ".join(words[at:at + self.n])
 
 
@@ -237,6 +248,7 @@ class OverusedPhrase(DatasetCheck):
     family = Family.REPETITION
     severity = Severity.INFO
     observe_cost = 12.0  # measured on 100k entries (decoding included): a light check costs about 1
+    recalls = True  # a workspace caches its summaries without the turn texts (see the module's doc)
     defaults = {"words": 4, "min_share": 0.05, "long_words": 5, "long_share": 0.025, "min_count": 20,
                 "max_phrases": 10, "max_listed": 1000}
 
@@ -258,6 +270,10 @@ class OverusedPhrase(DatasetCheck):
 
     def settle(self, summaries: list) -> list:
         return settle(summaries, self._tracker.n)
+
+    def stored(self, summary: Settled | list) -> Settled:
+        grams, _, tokens = settle([summary], self._tracker.n)[0]
+        return grams, None, tokens
 
     def observe(self, summary: Settled | list, ref: EntryRef) -> None:
         self.observe_many([summary], [ref])
@@ -289,6 +305,7 @@ class OverusedPhrase(DatasetCheck):
         tracker = self._tracker
         common = sorted((g for g, c in tracker.df.items() if c >= min(floor, long_floor)),
                         key=lambda g: (-tracker.df[g], g))
+        self._read_back([g for g in common if g in tracker.spots])
         reported = 0
         for phrase, grams in _merge(common, tracker):
             df = max(tracker.df[g] for g in grams)
@@ -305,6 +322,27 @@ class OverusedPhrase(DatasetCheck):
             reported += 1
             if reported >= int(self.options["max_phrases"]):
                 break
+
+
+    def _read_back(self, grams: list[int]) -> None:
+        """Give the tracked phrases first seen in summaries without text (a workspace's cache)
+        their text, from the entries they were seen in, read back (a few hundred at most)."""
+        if not grams:
+            return
+        if self.recall is None:
+            raise RuntimeError("RP004 was fed summaries without their text and no way to read the entries back")
+        tracker, n = self._tracker, self._tracker.n
+        entries = sorted({tracker.spots[g][0] for g in grams})
+        streams = {}
+        for entry, conversation in zip(entries, self.recall([self._refs[e] for e in entries])):
+            f = features(conversation)
+            streams[entry] = (_entry_grams(np.frombuffer(prefix_values(f), dtype="<u8"), n), turn_texts(f))
+        for gram in grams:
+            entry, at = tracker.spots.pop(gram)
+            hashes, texts = streams[entry]
+            if len(hashes) < 8 * (at + 1) or int.from_bytes(hashes[8 * at:8 * at + 8], "little") != gram:
+                continue  # the entry read back is not the one observed (it cannot be, in one version): no text
+            tracker.texts[gram] = " ".join(stream_tokens(texts, at + n)[at:at + n])
 
 
 def _merge(common: list[int], tracker: _Tracker) -> list[tuple[str, list[int]]]:

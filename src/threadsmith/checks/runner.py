@@ -10,7 +10,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from threadsmith.checks.base import Check, ConversationCheck, DatasetCheck, DatasetHit, EntryRef, Hit, RecordCheck
+from threadsmith.checks.base import (Check, ConversationCheck, DatasetCheck, DatasetHit, EntryRef, Hit, Recall,
+                                     RecordCheck)
 from threadsmith.checks.profile import CheckContext
 from threadsmith.checks.registry import all_checks, resolve
 from threadsmith.model import Conversation, Finding, FixSafety, ProblemKind, RecordProblem, Severity
@@ -155,6 +156,16 @@ class Runner:
                 settled = [None] * len(rows)
             for row, summary in zip(rows, settled):
                 row[d] = summary
+
+    def stored(self, summaries: Sequence[Any]) -> list[Any]:
+        """One conversation's settled summaries as a workspace caches them (see :meth:`DatasetCheck.stored`)."""
+        return [None if summary is None else check.stored(summary)
+                for check, summary in zip(self.checks.dataset, summaries)]
+
+    def recall_with(self, recall: Recall | None) -> None:
+        """Lend the dataset checks a way to read observed entries back (see :attr:`DatasetCheck.recall`)."""
+        for check in self.checks.dataset:
+            check.recall = recall
 
     def findings(self, conversation: Conversation, skip: set[str] | frozenset[str] = frozenset()) -> list[Finding]:
         """Every finding of the per-conversation checks (but those in ``skip``).

@@ -11,7 +11,7 @@ import math
 import zlib
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from itertools import accumulate
 from typing import Any
 
@@ -135,17 +135,26 @@ class ShortReply(DatasetCheck):
         return (tuple(keys), tuple(packed), fewest) if keys else None
 
     def observe(self, summary: tuple[tuple[int, ...], tuple[int, ...], int], ref: EntryRef) -> None:
-        keys, packed, fewest = summary
-        pending = self._pending
-        pending += keys
-        if len(pending) > self._flush_at:
-            self._flush()
-        if fewest <= self._max_limit:
-            # Keep the reply while it could turn out short against the final statistics.
-            limits = self._limits
-            for key, p in zip(keys, packed):
-                if p & _MAX_WORDS <= limits.get(key >> 7, math.inf):
-                    self._candidates.append((ref, p >> 32, key >> 7, p & _MAX_WORDS))
+        self.observe_many((summary,), (ref,))
+
+    def observe_many(self, summaries: Sequence[tuple[tuple[int, ...], tuple[int, ...], int] | None],
+                     refs: Sequence[EntryRef]) -> None:
+        """Count each reply's context and length; keep a reply while it could turn out short
+        against the final statistics (its context's limit is refreshed at every count)."""
+        pending, candidates = self._pending, self._candidates
+        for summary, ref in zip(summaries, refs):
+            if summary is None:
+                continue
+            keys, packed, fewest = summary
+            pending += keys
+            if len(pending) > self._flush_at:
+                self._flush()
+                pending = self._pending
+            if fewest <= self._max_limit:
+                limits = self._limits
+                for key, p in zip(keys, packed):
+                    if p & _MAX_WORDS <= limits.get(key >> 7, math.inf):
+                        candidates.append((ref, p >> 32, key >> 7, p & _MAX_WORDS))
 
     def _flush(self) -> None:
         """Count the pending replies, then refresh each context's candidate limit: every reply while

@@ -10,7 +10,6 @@ as in the repetition checks.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Iterator, Sequence
 from operator import itemgetter, mul
 
@@ -84,50 +83,49 @@ class LowLexicalDiversity(DatasetCheck):
     name = "low-lexical-diversity"
     family = Family.LOW_VARIATION
     severity = Severity.WARNING
-    observe_cost = 1.5  # measured on 100k entries (decoding included): a light check costs about 1
-    observe_with = "RP004"  # its summary is RP004's turn texts: one copy in a cached summary
+    observe_cost = 1.0  # measured on 100k entries (decoding included): a light check costs about 1
     defaults = {"min_mattr": 0.5, "min_distinct2": 0.35, "sample": 2000, "min_entries": 50, "min_words": 500}
 
     def __init__(self, options: dict | None = None, context: CheckContext | None = None) -> None:
         super().__init__(options, context)
         self._seen = 0
         self._size = int(self.options["sample"])
-        #: The folded text of the sampled conversations' answering turns (see phrases.turn_texts).
-        self._sample: list[tuple[str, ...]] = []
-        self._random = random.Random(20_240_611)
+        #: The first reply words of the sampled conversations, joined by spaces.
+        self._sample: list[str] = []
+        self._random = np.random.default_rng(20_240_611)
 
-    def summarize(self, conversation: Conversation) -> tuple[str, ...] | None:
+    def summarize(self, conversation: Conversation) -> str | None:
         f = features(conversation)
-        return turn_texts(f) if f.prefix else None
+        if not f.prefix:
+            return None
+        return " ".join(_sample_words(turn_texts(f))) or None
 
-    def observe(self, summary: tuple[str, ...], ref: EntryRef) -> None:
-        self._seen += 1
-        size = self._size
-        if len(self._sample) < size:
-            self._sample.append(summary)
-        else:
-            slot = self._random.randrange(self._seen)
-            if slot < size:
-                self._sample[slot] = summary
+    def observe(self, summary: str, ref: EntryRef) -> None:
+        self.observe_many([summary], [ref])
 
-    def observe_many(self, summaries: Sequence[tuple[str, ...] | None], refs: Sequence[EntryRef]) -> None:
+    def observe_many(self, summaries: Sequence[str | None], refs: Sequence[EntryRef]) -> None:
+        """Reservoir sampling: the first ``sample`` summaries are kept, then the n-th replaces a
+        random kept one with chance sample/n (one uniform draw per summary, drawn a batch at once)."""
+        kept = [s for s in summaries if s is not None] if None in summaries else list(summaries)
         size, sample = self._size, self._sample
-        if len(sample) >= size:  # past the first ``size``: one random draw per conversation, as observe() makes
-            randrange, seen = self._random.randrange, self._seen
-            for summary in summaries:
-                if summary is not None:
-                    seen += 1
-                    slot = randrange(seen)
-                    if slot < size:
-                        sample[slot] = summary
-            self._seen = seen
+        room = min(len(kept), size - len(sample))
+        if room > 0:
+            sample += kept[:room]
+            kept = kept[room:]
+        self._seen += room
+        if not kept:
             return
-        super().observe_many(summaries, refs)
+        seen = np.arange(self._seen + 1, self._seen + len(kept) + 1, dtype=np.float64)
+        slots = (self._random.random(len(kept)) * seen).astype(np.int64)
+        hits = np.flatnonzero(slots < size)
+        for at, slot in zip(hits.tolist(), slots[hits].tolist()):  # in order: a later draw overwrites an earlier
+            sample[slot] = kept[at]
+        self._seen += len(kept)
 
     def finish(self) -> Iterator[DatasetHit]:
         tokens: list[str] = []
-        for text in self._sample:
-            tokens += _sample_words(text)
+        for words in self._sample:
+            tokens += words.split()
             if len(tokens) >= MEASURED_WORDS:
                 break
         tokens = tokens[:MEASURED_WORDS]

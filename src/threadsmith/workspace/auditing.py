@@ -240,7 +240,7 @@ def check_contents(runner: Runner, items: Sequence[tuple[int, bytes]]) -> list[t
         results = [runner.process(conversation, settle=False) for conversation in conversations]
         runner.settle([result.summaries for result in results])  # a batch at a time: one MinHash call for all
         for (cid, _), result in zip(part, results):
-            out.append((cid, ([finding_row(f) for f in result.findings], dump_summaries(result.summaries, first))))
+            out.append((cid, ([finding_row(f) for f in result.findings], dump_summaries(runner.stored(result.summaries), first))))
     return out
 
 

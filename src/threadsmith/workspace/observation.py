@@ -6,9 +6,11 @@ pass is all a re-audit of a slightly changed version costs, so on a large versio
 processes: the dataset checks are split into two *lanes* of about equal cost
 (:attr:`DatasetCheck.observe_cost`); this process reads the rows, places the findings and
 observes its lane, and hands each chunk's raw summaries to a forked process that decodes and
-observes the other lane. The forked process never touches the database (a SQLite connection
-must not cross a fork). Each check sees exactly what it would see alone, and the dataset
-findings are put back in check order, so the report is identical to a one-process pass.
+observes the other lane (a thread writes them, so this process reads on meanwhile). The forked
+process never touches the database (a SQLite connection must not cross a fork), so the checks
+that read entries back at the end (:attr:`DatasetCheck.recalls`) are observed here. Each check
+sees exactly what it would see alone, and the dataset findings are put back in check order, so
+the report is identical to a one-process pass.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from __future__ import annotations
 import contextlib
 import gc
 import multiprocessing
+import queue
+import threading
 import traceback
 from array import array
 from collections.abc import Callable, Iterator, Sequence
@@ -25,10 +29,11 @@ from typing import Any
 import orjson
 
 from threadsmith.checks import CheckSet, EntryRef, Runner
-from threadsmith.checks.base import DatasetCheck
-from threadsmith.model import Finding
+from threadsmith.checks.base import DatasetCheck, Recall
+from threadsmith.model import Conversation, Finding, Source
 from threadsmith.store import DatasetRow, Store
 from threadsmith.store.audit_cache import LaneLayout, dump_lane, load_lane, load_summaries
+from threadsmith.store.codec import Entity, decode
 from threadsmith.workers import quiet_worker, worker_count
 from threadsmith.workspace.finding_rows import relocate_at
 
@@ -39,6 +44,8 @@ _CHUNK = 2000
 #: What reading the rows, placing findings and handing chunks over costs this process, in the
 #: units of :attr:`DatasetCheck.observe_cost` (so its lane is the lighter one).
 _READER_COST = 16.0
+#: Chunks handed over but not yet taken by the second process: this process reads on meanwhile.
+_AHEAD = 6
 
 #: ``progress(done, total)``: entries observed so far.
 Progress = Callable[[int, int], None]
@@ -50,9 +57,10 @@ def lanes(checks: Sequence[DatasetCheck], reader_cost: float = _READER_COST) -> 
     """Positions of the checks observed here and of those observed by the second process.
 
     This process keeps the costliest check (whose summaries are the largest, as a rule: they then
-    never cross to the other process) on top of reading; the others go, costliest first, each to
-    the lane with less work so far. A check that shares its summaries' values with another
-    (:attr:`DatasetCheck.observe_with`) goes where that one goes.
+    never cross to the other process) and every check that reads entries back
+    (:attr:`DatasetCheck.recalls`: only this process reads the database) on top of reading; the
+    others go, costliest first, each to the lane with less work so far. A check that shares its
+    summaries' values with another (:attr:`DatasetCheck.observe_with`) goes where that one goes.
     """
     codes = {type(check).code: d for d, check in enumerate(checks)}
     partner = {d: codes.get(type(check).observe_with or "", -1) for d, check in enumerate(checks)}
@@ -61,9 +69,11 @@ def lanes(checks: Sequence[DatasetCheck], reader_cost: float = _READER_COST) -> 
         if p >= 0:
             cost[p] += cost[d]
     order = sorted((d for d in range(len(checks)) if partner[d] < 0), key=lambda d: -cost[d])
-    here, there = order[:1], []
+    here = order[:1] + [d for d in order[1:] if type(checks[d]).recalls]
+    order = [d for d in order if d not in here]
+    there: list[int] = []
     load_here, load_there = reader_cost + sum(cost[d] for d in here), 0.0
-    for d in order[1:]:
+    for d in order:
         if load_there <= load_here:
             there.append(d)
             load_there += cost[d]
@@ -111,7 +121,10 @@ def _observe(store: Store, dataset: DatasetRow, version: int, config_id: int, ch
     lanes_of = _LaneReader(checks.dataset, here, recompute)
     findings: list[Finding] = []
     ordinal = 0
+    contents = array("q")  # each entry's content id, by ordinal: what the checks read back
+    runner.recall_with(_reader(store, contents))
     for chunk in store.audit.entry_results(config_id, dataset.id, version, _CHUNK):
+        contents.extend([entry[0] for entry in chunk])
         rows, others = lanes_of.chunk(chunk)
         for i, entry in enumerate(chunk):
             found = lanes_of.recomputed.pop(i, None)
@@ -128,6 +141,18 @@ def _observe(store: Store, dataset: DatasetRow, version: int, config_id: int, ch
         if progress is not None:
             progress(done + ordinal, total)
     return findings, dict(zip(here, runner.finish_each())), ordinal
+
+
+def _reader(store: Store, contents: array) -> Recall:
+    """Reads observed entries back, by ordinal (their content ids in ``contents``)."""
+    def recall(refs: Sequence[EntryRef]) -> list[Conversation]:
+        ids = [contents[ref.entry_index] for ref in refs]  # type: ignore[index]
+        bodies = store.contents.bodies(ids)
+        return [decode(bodies[cid], _NO_ENTITY) for cid in ids]
+    return recall
+
+
+_NO_ENTITY = Entity(None, "", Source())
 
 
 class _LaneReader:
@@ -193,11 +218,19 @@ def _lane_findings(helper: _Lane, store: Store, dataset: DatasetRow, version: in
 
 
 class _Lane:
-    """The second process: decodes the summaries it is handed and observes its checks."""
+    """The second process: decodes the summaries it is handed and observes its checks.
+
+    Chunks are written to it by a thread of this process, up to :data:`_AHEAD` chunks behind:
+    this process goes on reading and observing while the other takes a chunk (a write to a pipe
+    waits for the reader, and lets go of the interpreter while it waits).
+    """
 
     def __init__(self, process: Any, conn: Connection, positions: list[int]) -> None:
         self.process, self.conn, self.positions = process, conn, positions
         self.failed = False
+        self._queue: queue.Queue[tuple[Any, bytes] | None] = queue.Queue(_AHEAD)
+        self._writer = threading.Thread(target=self._write, name="threadsmith-lane-writer", daemon=True)
+        self._writer.start()
 
     @classmethod
     def start(cls, checks: Sequence[DatasetCheck], positions: list[int]) -> _Lane:
@@ -213,17 +246,30 @@ class _Lane:
     def send(self, others: list[bytes | memoryview], places: list[tuple[str, str | None, int | None]],
              ordinal: int) -> None:
         """Hand over one chunk: its entries' summaries of the lane, encoded, and where the entries are."""
-        if self.failed:
-            return
-        try:
-            self.conn.send((array("I", map(len, others)).tobytes(), places, ordinal))
-            self.conn.send_bytes(b"".join(others))
-        except OSError:  # the process stopped (it said why, or it died): this lane is observed here
-            self.failed = True
+        if not self.failed:
+            self._queue.put(((array("I", map(len, others)).tobytes(), places, ordinal), b"".join(others)))
+
+    def _write(self) -> None:
+        """The writing thread: every chunk queued, in order, then None (the end)."""
+        while (item := self._queue.get()) is not None:
+            if self.failed:
+                continue
+            try:
+                self.conn.send(item[0])
+                self.conn.send_bytes(item[1])
+            except OSError:  # the process stopped (it said why, or it died): this lane is observed here
+                self.failed = True
+
+    def _drain(self) -> None:
+        """Let the writing thread end, once it wrote what is queued."""
+        if self._writer.is_alive():
+            self._queue.put(None)
+            self._writer.join()
 
     def finish(self) -> dict[int, list[Finding]]:
         """The dataset findings of the lane's checks, by check position (:class:`LaneFailed` if
         its process failed)."""
+        self._drain()
         try:
             if not self.failed:
                 self.conn.send(None)
@@ -235,6 +281,16 @@ class _Lane:
         raise LaneFailed(payload)
 
     def close(self) -> None:
+        if self._writer.is_alive():  # the pass stopped: what is queued is not written
+            self.failed = True
+            with contextlib.suppress(queue.Empty):
+                while True:
+                    self._queue.get_nowait()
+            self._queue.put(None)
+            self._writer.join(timeout=5)
+            if self._writer.is_alive():  # stuck writing to a process that no longer reads
+                self.process.kill()
+                self._writer.join()
         self.conn.close()
         self.process.join(timeout=5)
         if self.process.is_alive():
