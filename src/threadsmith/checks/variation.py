@@ -20,9 +20,8 @@ from threadsmith.checks.features import features
 from threadsmith.checks.near_duplicates import SignatureObserver, SignatureStore, cluster, pending_signature
 from threadsmith.checks.profile import CheckContext
 from threadsmith.checks.registry import register
-from threadsmith.checks.phrases import turn_texts
 from threadsmith.checks.repetition import BATCH_ITEMS, BatchedCounts, message_digests, openers, word_digest
-from threadsmith.checks.text import folded_words, view
+from threadsmith.checks.text import view
 from threadsmith.model import Conversation, Family, Severity
 
 #: Words of one conversation that the lexical-diversity sample keeps, and sampled words measured.
@@ -96,9 +95,12 @@ class LowLexicalDiversity(DatasetCheck):
 
     def summarize(self, conversation: Conversation) -> str | None:
         f = features(conversation)
-        if not f.prefix:
-            return None
-        return " ".join(_sample_words(turn_texts(f))) or None
+        words: list[str] = []
+        for bound, (_, turn) in zip(f.bounds, f.turns):  # the answering turns the stream prefix holds
+            if bound >= f.prefix or len(words) >= SAMPLE_WORDS:
+                break
+            words += turn[:SAMPLE_WORDS - len(words)]
+        return " ".join(words) or None
 
     def observe(self, summary: str, ref: EntryRef) -> None:
         self.observe_many([summary], [ref])
@@ -137,16 +139,6 @@ class LowLexicalDiversity(DatasetCheck):
             yield DatasetHit(None, f"assistant replies have low lexical diversity: MATTR {ratio:.2f} "
                                    f"(varied text: about 0.7), distinct word pairs {pairs:.0%} "
                                    f"(over {len(tokens):,} words of {len(self._sample):,} sampled conversations)")
-
-
-def _sample_words(texts: tuple[str, ...]) -> list[str]:
-    """The first words of a conversation's answering turns, from their folded text."""
-    words: list[str] = []
-    for text in texts:
-        words += folded_words(text)[:SAMPLE_WORDS - len(words)]
-        if len(words) >= SAMPLE_WORDS:
-            break
-    return words
 
 
 @register
