@@ -17,7 +17,7 @@ from threadsmith.checks.near_duplicates import gram_rows, pending_signature, set
 from threadsmith.checks.phrases import stream_tokens, turn_texts
 from threadsmith.checks.profile import CheckContext
 from threadsmith.checks.repetition import message_digests
-from threadsmith.checks.variation import _sample_words
+from threadsmith.checks.variation import LowLexicalDiversity
 from threadsmith.model import Conversation, Family, Severity
 from threadsmith.workers import LineResult, check_items, line_result
 
@@ -147,10 +147,12 @@ def test_stream_is_rebuilt_from_the_turn_texts() -> None:
     for k in range(12):
         size = 300 if k == 0 else rng.choice([3, 40, 300])  # long turns are cut to head and tail in the stream
         turns_ += [("user", "More, please."), ("assistant", " ".join(f"W{k}x{i}," for i in range(size)))]
-    f = Features(conversation(*turns_))
+    conv = conversation(*turns_)
+    f = Features(conv)
     assert len(f.stream) > f.prefix >= MAX_WORDS and len(f.turns[0][1]) == 300
     assert stream_tokens(turn_texts(f), f.prefix) == f.stream[:f.prefix]
-    assert _sample_words(turn_texts(f)) == [w for w in f.stream if w not in ("\x02", "\x03")][:64]
+    sample = LowLexicalDiversity().summarize(conv)  # LV001's sample: the stream's first 64 words
+    assert sample.split() == [w for w in f.stream if w not in ("\x02", "\x03")][:64]
 
 
 def test_line_results_pickle_and_batch_like_single_lines() -> None:
