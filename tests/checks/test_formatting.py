@@ -20,6 +20,7 @@ from threadsmith.checks.formatting import (
 )
 from threadsmith.checks.norms import Dimension, Norms
 from threadsmith.checks.profile import CheckContext
+from threadsmith.checks.speaker_labels import name_prefix
 from threadsmith.model import Conversation, Message
 
 
@@ -143,9 +144,9 @@ def test_balanced(text: str) -> None:
 
 
 def test_name_prefix_reads_the_message_name() -> None:
-    assert cv.name_prefix("kai: hello", "kai") == "kai"
-    assert cv.name_prefix("Captain Reyes: All hands.") == "Captain Reyes"
-    assert cv.name_prefix("Answer: 42") is None
+    assert name_prefix("kai: hello", "kai") == "kai"
+    assert name_prefix("Captain Reyes: All hands.") == "Captain Reyes"
+    assert name_prefix("Answer: 42") is None
 
 
 def test_action_style_at_scale_flags_the_deviants() -> None:

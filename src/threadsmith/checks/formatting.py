@@ -17,6 +17,7 @@ from threadsmith.checks import conventions as cv
 from threadsmith.checks.base import ConversationCheck, DatasetHit, Hit
 from threadsmith.checks.norms import ConventionCheck, Dimension
 from threadsmith.checks.registry import register
+from threadsmith.checks.speaker_labels import name_prefix
 from threadsmith.checks.length import exchanges
 from threadsmith.checks.text import view
 from threadsmith.model import Conversation, Family, Severity
@@ -353,7 +354,7 @@ class NamePrefix(ConventionCheck):
     def detail(self, conversation: Conversation, mask: int) -> tuple[tuple[int, str] | None, ...]:
         for i, message in enumerate(conversation.messages):
             if message.role == "assistant":
-                prefix = cv.name_prefix(message.text, message.name)
+                prefix = name_prefix(message.text, message.name)
                 if prefix:
                     return ((i, repr(prefix + ":")),)
         return (None,)
