@@ -33,7 +33,7 @@ from threadsmith.checks.answer_groups import answers, first_answers, overlap, pa
 from threadsmith.checks.base import DatasetCheck, DatasetHit, EntryRef, present
 from threadsmith.checks.features import FUNCTION, SKETCH_SEED, SKETCH_SLOTS, Features, features
 from threadsmith.checks.minhash import digest_rows
-from threadsmith.checks.near_duplicates import listing, repeated_runs
+from threadsmith.checks.near_duplicates import listing, repeated_runs, run_stops
 from threadsmith.checks.profile import CheckContext
 from threadsmith.checks.registry import register
 from threadsmith.checks.repetition import context_columns
@@ -251,7 +251,7 @@ class _ConflictingAnswers(DatasetCheck):
         records = np.frombuffer(self._records, dtype=RECORD)
         self._entries = np.repeat(np.arange(len(self._refs)), np.frombuffer(self._counts, dtype=np.uint16))
         rows, starts = repeated_runs(np.ascontiguousarray(records["context"]))
-        stops = np.r_[starts[1:], len(rows)].astype(np.int64)
+        stops = run_stops(starts, len(rows))
         same, near = float(self.options["same_answer_overlap"]), float(self.options["near_identical"])
         for part in table_parts(stops - starts):
             tables = pair_tables(records, rows, starts[part], stops[part], near)

@@ -207,6 +207,11 @@ def repeated_runs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return rows, np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
 
 
+def run_stops(starts: np.ndarray, size: int) -> np.ndarray:
+    """Where each group of :func:`repeated_runs` ends in its ``rows`` (``size`` of them)."""
+    return np.r_[starts[1:], size].astype(np.int64)
+
+
 def _band_pairs(sigs: np.ndarray, rows: int = BAND_ROWS) -> np.ndarray:
     """Candidate pairs ``(2, k)``: rows that agree on every slot of some band (each with its run's first)."""
     n, bands = sigs.shape[0], sigs.shape[1] // rows
@@ -220,7 +225,7 @@ def _band_pairs(sigs: np.ndarray, rows: int = BAND_ROWS) -> np.ndarray:
         members, starts = repeated_runs(keys)
         if not len(members):
             continue
-        sizes = np.diff(np.r_[starts, len(members)])
+        sizes = run_stops(starts, len(members)) - starts
         firsts = np.repeat(members[starts], sizes)
         later = np.ones(len(members), dtype=bool)
         later[starts] = False
@@ -354,7 +359,7 @@ class NearDuplicate(SignatureObserver, DatasetCheck):
         # Clusters of two or more distinct signatures, ordered by their first row (the label).
         rows, starts = repeated_runs(labels[reps].astype(np.uint64))
         rows = reps[rows]
-        for lo, hi in zip(starts.tolist(), [*starts[1:].tolist(), len(rows)]):
+        for lo, hi in zip(starts.tolist(), run_stops(starts, len(rows)).tolist()):
             yield from self._report(sigs, rows[lo:hi].tolist(), refs, copies)
 
     def _report(

@@ -20,7 +20,7 @@ import numpy as np
 
 from threadsmith.checks.base import DatasetCheck, DatasetHit, EntryRef, present
 from threadsmith.checks.features import Features, features, shared_fingerprint
-from threadsmith.checks.near_duplicates import listing, repeated_runs, where
+from threadsmith.checks.near_duplicates import listing, repeated_runs, run_stops, where
 from threadsmith.checks.profile import CheckContext
 from threadsmith.checks.registry import register
 from threadsmith.checks.text import view
@@ -354,7 +354,7 @@ class ReusedAssistantTurn(DatasetCheck):
         hashes = np.frombuffer(self._hashes, dtype=np.uint64)
         self._entries = np.repeat(np.arange(len(self._refs)), np.frombuffer(self._counts, dtype=np.uint16))
         rows, starts = repeated_runs(hashes)
-        for lo, hi in zip(starts.tolist(), [*starts[1:].tolist(), len(rows)]):
+        for lo, hi in zip(starts.tolist(), run_stops(starts, len(rows)).tolist()):
             yield from self._group(rows[lo:hi].tolist())
 
     def _group(self, rows: list[int]) -> Iterator[DatasetHit]:
