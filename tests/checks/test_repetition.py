@@ -110,6 +110,8 @@ def test_phrase_text_read_back_from_stored_summaries() -> None:
     assert len(asked) == 1 and len(asked[0]) <= 3  # the carriers of its n-grams: the first, at most a few
     with pytest.raises(RuntimeError, match="no way to read the entries back"):
         stored_run(None)
+    with pytest.raises(RuntimeError, match="found other text than it observed"):  # never silently no text
+        stored_run(lambda wanted: [data[(r.entry_index + 1) % len(data)] for r in wanted])
 
 
 def test_phrase_listing_is_bounded() -> None:

@@ -341,7 +341,8 @@ class OverusedPhrase(DatasetCheck):
             entry, at = tracker.spots.pop(gram)
             hashes, texts = streams[entry]
             if len(hashes) < 8 * (at + 1) or int.from_bytes(hashes[8 * at:8 * at + 8], "little") != gram:
-                continue  # the entry read back is not the one observed (it cannot be, in one version): no text
+                raise RuntimeError(f"RP004 read back entry {self._refs[entry].entry_index} and found other text "
+                                   "than it observed there")
             tracker.texts[gram] = " ".join(stream_tokens(texts, at + n)[at:at + n])
 
 
