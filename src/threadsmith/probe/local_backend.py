@@ -11,6 +11,7 @@ work, fewer threads can be ten times faster (threads spin against the other proc
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -121,4 +122,6 @@ def _with_adapter(model: Any, adapter: str) -> Any:
         raise MissingDependency("peft", extra="train", purpose="Probing with a LoRA adapter") from exc
     if not Path(adapter).exists():
         raise InputNotFound(f"{adapter}: no such adapter folder")
-    return PeftModel.from_pretrained(model, adapter)
+    with warnings.catch_warnings():  # PEFT still asks transformers 5 for is_gradient_checkpointing (renamed)
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+        return PeftModel.from_pretrained(model, adapter)

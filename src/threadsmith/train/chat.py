@@ -5,6 +5,7 @@ Greedy decoding by default, so a reply is reproducible; ``temperature`` > 0 samp
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +36,9 @@ class ChatModel:
                 raise InputNotFound(f"{adapter} is not a PEFT adapter folder (no adapter_config.json).",
                                     hint="Pass the adapter folder a run wrote (threadsmith runs show RUN).")
             peft = require("peft", "Loading an adapter")
-            base = peft.PeftModel.from_pretrained(base, adapter)
+            with warnings.catch_warnings():  # PEFT still asks transformers 5 for is_gradient_checkpointing (renamed)
+                warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+                base = peft.PeftModel.from_pretrained(base, adapter)
         self.model = base.to("cuda") if torch.cuda.is_available() else base
         self.model.eval()
 

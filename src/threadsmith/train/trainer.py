@@ -253,6 +253,8 @@ def build_trainer(config: TrainConfig, plan: Plan, output: Path, callback: Any) 
     with warnings.catch_warnings():
         # TRL 1.16 marks use_liger_kernel deprecated in favour of Hub kernels, which need a download
         warnings.filterwarnings("ignore", message=".*use_liger_kernel.*", category=FutureWarning)
+        # PEFT 0.x still asks transformers 5 for is_gradient_checkpointing (renamed is_activation_checkpointing)
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
         trainer = trl.SFTTrainer(model=model, args=args, train_dataset=plan.train.to_dataset(),
                                  eval_dataset=plan.eval.to_dataset() if plan.eval is not None else None,
                                  processing_class=tokenizer, peft_config=peft_config, callbacks=callbacks)
