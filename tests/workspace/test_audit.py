@@ -94,6 +94,24 @@ def test_fix_drops_become_exclusions(ws: Workspace, tmp_path: Path) -> None:
     assert result.details["excluded"] == len(excluded) >= 1
 
 
+def test_fix_feeds_only_the_dataset_checks_whose_fix_is_on(ws: Workspace, tmp_path: Path, monkeypatch) -> None:
+    """A fix run makes no report: only a dataset check that can drop entries (RP001 with --unsafe)
+    is fed the entries' summaries (feeding all of them was most of a fix run's time)."""
+    from threadsmith.checks.base import DatasetCheck
+    from threadsmith.checks.registry import all_checks
+
+    def refuse(self, summary, ref):
+        raise AssertionError(f"{self.code} was observed")
+
+    for cls in all_checks():
+        if issubclass(cls, DatasetCheck) and cls.code != "RP001":
+            monkeypatch.setattr(cls, "observe", refuse)
+    _dirty(ws, tmp_path)
+    result = ws.fix("dirty", unsafe=True)
+    excluded = [e for e in ws.page("dirty").entries if e.excluded == DROP_REASON]
+    assert result.details["excluded"] == len(excluded) >= 1
+
+
 def test_diff_findings_without_audits_cover_changed_entries(ws: Workspace, tmp_path: Path) -> None:
     _dirty(ws, tmp_path)
     ws.apply("dirty", [ops.SetText("dirty:3", 1, "Hi")])

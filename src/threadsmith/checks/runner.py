@@ -242,6 +242,13 @@ class Runner:
                 dropped = True
         return dropped
 
+    def observe_for_fixes(self, summaries: Sequence[Any], ref: EntryRef) -> None:
+        """Feed one conversation's summaries to the dataset checks whose fix is on, and only to
+        them: what :meth:`drops` needs when no report is made (fixing a workspace's dataset)."""
+        for check, fixing, summary in zip(self.checks.dataset, self._dataset_fixing, summaries):
+            if fixing and summary is not None:
+                check.observe(summary, ref)
+
     def observe(self, summaries: Sequence[Any], ref: EntryRef) -> None:
         """Feed one conversation's summaries to the dataset checks."""
         for check, summary in zip(self.checks.dataset, summaries):

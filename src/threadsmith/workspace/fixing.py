@@ -67,7 +67,7 @@ def fix_dataset(store: Store, dataset: DatasetRow, plan: CheckPlan, *, unsafe: b
                     dropped += 1
                     continue
                 for summaries in rows:  # a split entry's parts follow it (not dropped: new entries)
-                    fixer.observe(summaries, EntryRef(slot.source_path, ordinal, slot.key, slot.source_line))
+                    fixer.observe_for_fixes(summaries, EntryRef(slot.source_path, ordinal, slot.key, slot.source_line))
                     ordinal += 1
     finally:
         source.close()
