@@ -7,7 +7,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from threadsmith.checks.profile import detect_kind
-from threadsmith.checks.text import WORD, fold
+from threadsmith.checks.text import WORD, fold, folded_words
 from threadsmith.model import CANONICAL_ROLES, Conversation, Message, RecordProblem
 from threadsmith.stats.result import CHARS_PER_TOKEN, MARKUP_STYLES, DatasetStats, Ranking, SystemPrompts, Voice
 from threadsmith.stats.sketches import TOKEN_BOUNDS, TURN_BOUNDS, WORD_BOUNDS, Histogram, TopCounter, digest
@@ -93,15 +93,15 @@ class StatsCollector:
             self.names.add(message.name)
         if role == "assistant":
             count = self._assistant(text)
-        else:
-            count = len(WORD.findall(text))
+        else:  # WORD.findall's words, split without the regex where the text is ASCII (the same words)
+            count = len(folded_words(text) if text.isascii() else WORD.findall(text))
         if role not in self.words:
             self.words[role] = Histogram("words", WORD_BOUNDS)
         self.words[role].add(count)
         return len(text)
 
     def _assistant(self, text: str) -> int:
-        tokens = WORD.findall(fold(text))
+        tokens = folded_words(fold(text))  # WORD.findall's words of the folded text, several times faster
         if tokens:
             self.openers.add(" ".join(tokens[:3]))
             self.ngrams.update(set(zip(tokens, tokens[1:], tokens[2:])))  # stopword-only ones dropped at the end

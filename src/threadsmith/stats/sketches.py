@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from hashlib import blake2b
 from typing import Any
 
+import numpy as np
+
 #: Word counts: steps of about 1.5x, so short and very long turns both get readable buckets.
 WORD_BOUNDS = (0, 1, 2, 3, 5, 8, 13, 20, 30, 50, 80, 130, 200, 300, 500, 800, 1300, 2000, 3000, 5000)
 #: Turns per conversation: one bucket per count up to 10, wider after.
@@ -189,9 +191,21 @@ class TopCounter:
             self.prune()
 
     def prune(self) -> None:
-        """Keep the ``cap`` most common keys."""
-        self.counts = Counter(dict(self.counts.most_common(self.cap)))
+        """Keep the ``cap`` most common keys: what ``Counter(dict(counts.most_common(cap)))`` keeps,
+        in its order (by count, ties in the order keys came), several times faster (the prune of
+        the n-gram counter was a quarter of ``threadsmith stats``)."""
+        keys, size = list(self.counts), len(self.counts)
         self.approximate = True
+        if size <= self.cap:
+            self.counts = Counter(dict(self.counts.most_common()))
+            return
+        values = np.fromiter(self.counts.values(), dtype=np.int64, count=size)
+        threshold = np.partition(values, size - self.cap)[size - self.cap]  # the cap-th largest count
+        above = np.flatnonzero(values > threshold)
+        ties = np.flatnonzero(values == threshold)[: self.cap - len(above)]  # the first to come win ties
+        kept = np.concatenate([above, ties])
+        kept = kept[np.lexsort((kept, -values[kept]))]
+        self.counts = Counter(dict(zip([keys[i] for i in kept.tolist()], values[kept].tolist())))
 
     def distinct(self) -> int | None:
         """How many distinct keys were seen (None when not tracked)."""
