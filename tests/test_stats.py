@@ -114,6 +114,28 @@ def test_top_counter_keeps_heavy_hitters_bounded() -> None:
     assert counter.top(1) == (("common", 5_000),)
 
 
+def test_top_counter_prunes_as_most_common_would() -> None:
+    """The numpy prune keeps the keys ``Counter.most_common`` keeps (ties: the first to come), in
+    its order, so the counts after many prunes are those of the plain prune."""
+    import random
+    from collections import Counter
+
+    rng = random.Random(1)
+    for trial in range(200):
+        cap = rng.choice([1, 3, 10, 50])
+        counter, plain = TopCounter(cap, distinct=False), Counter()
+        for _ in range(rng.randint(1, 2000)):
+            key = rng.randint(0, rng.choice([5, 50, 500, 5000]))
+            counter.counts[key] += 1
+            plain[key] += 1
+            if len(plain) > 10 * cap:
+                plain = Counter(dict(plain.most_common(cap)))
+                counter.prune()
+                assert list(counter.counts.items()) == list(plain.items()), trial
+        counter.prune()
+        assert list(counter.counts.items()) == list(Counter(dict(plain.most_common(cap))).items()), trial
+
+
 def test_distinct_sketch_exact_then_estimated() -> None:
     small = DistinctSketch(k=64)
     for i in range(50):
