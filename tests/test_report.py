@@ -89,6 +89,12 @@ def test_write_report_refuses_to_overwrite_input(write_jsonl, tmp_path: Path) ->
         write_report([path], path)
     written = write_report([path], tmp_path / "r.html")
     assert Path(written.output).read_text(encoding="utf-8") == written.html
+    (tmp_path / "r.html").write_text("an older report", encoding="utf-8")
+    again = write_report([path], tmp_path / "r.html")  # replaced whole, no partial file left
+    assert Path(again.output).read_text(encoding="utf-8") == again.html
+    with pytest.raises(UserError, match="Cannot write"):
+        write_report([path], tmp_path / "missing" / "r.html")
+    assert not any(p.name.endswith(".partial") for p in tmp_path.rglob("*"))
 
 
 def _finding(family: Family, severity: Severity, entry: int | None, path: str = "d.jsonl") -> Finding:
@@ -126,3 +132,40 @@ def test_example_datasets_score_as_expected() -> None:
     clean = [str(EXAMPLES / name) for name in ("roleplay-lighthouse.jsonl", "assistant-chat.jsonl")]
     assert build_report(clean).score.value >= 85
     assert build_report([str(EXAMPLES / "dirty.jsonl")]).score.value < 60
+
+
+def test_statistics_beside_the_audit_give_the_same_page(monkeypatch) -> None:
+    """On a large input the statistics pass runs in a forked process beside the audit: the page
+    is the one the pass after the audit makes; a failing statistics process costs only time."""
+    import datetime
+    import multiprocessing
+
+    from threadsmith.stats import background
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("the statistics run beside the audit only where processes fork")
+    files = [str(p) for p in resources.files("threadsmith.examples").iterdir() if p.name.endswith(".jsonl")]
+    when = datetime.datetime(2026, 1, 1)
+    monkeypatch.setenv("THREADSMITH_WORKERS", "2")
+    monkeypatch.setattr(background, "MIN_PARALLEL_BYTES", 1 << 62)
+    serial = build_report(files, generated=when)
+    monkeypatch.setattr(background, "MIN_PARALLEL_BYTES", 0)
+    started: list = []
+    real = background.BackgroundStats.start
+
+    def start(cls, *args):
+        job = real(*args)
+        started.append((job, job.forked))
+        return job
+
+    monkeypatch.setattr(background.BackgroundStats, "start", classmethod(start))
+    beside = build_report(files, generated=when)
+    (job, forked), = started
+    assert forked and job.process is None  # it forked, and the process ended with the block
+    assert beside.stats == serial.stats and beside.html == serial.html
+
+    def broken(conn, *args):
+        conn.close()  # dies without an answer
+
+    monkeypatch.setattr(background, "_serve", broken)
+    assert build_report(files, generated=when).html == serial.html

@@ -1,13 +1,15 @@
 """The HTML report: audit findings, dataset statistics and a quality score in one offline file.
 
 ``write_report(paths, "report.html")`` is the library call behind ``threadsmith report``. It
-reads the data twice (once to audit, once for statistics and the example excerpts) and holds
-only bounded summaries. The page carries its styles and charts (inline SVG), loads nothing,
+reads the data twice (once to audit, once for statistics and the example excerpts; on a large
+input the statistics pass runs in a forked process beside the audit) and holds only bounded
+summaries. The page carries its styles and charts (inline SVG), loads nothing,
 runs no script, and escapes every string that comes from the data.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -15,7 +17,7 @@ from datetime import datetime
 from importlib import metadata
 from typing import TYPE_CHECKING
 
-from threadsmith.audit import AuditReport, ProgressCallback, audit, expand_paths
+from threadsmith.audit import AuditReport, ProgressCallback, audit, expand_paths, sample_kind
 from threadsmith.config import Config
 from threadsmith.errors import UserError
 from threadsmith.formats import read_file
@@ -23,6 +25,7 @@ from threadsmith.report.findings import ExcerptCollector, example_keys, group_fi
 from threadsmith.report.page import render_page
 from threadsmith.report.score import FamilyPenalty, QualityScore, quality_score
 from threadsmith.stats import DatasetStats, StatsCollector
+from threadsmith.stats.background import background_stats
 
 if TYPE_CHECKING:
     from threadsmith.rendering import ChatTokenizer
@@ -57,15 +60,22 @@ def build_report(
     per conversation and per assistant turn."""
     config = config or Config()
     files = expand_paths(paths)
-    audited = audit(files, config=config, progress=progress, tokenizer=tokenizer)
-    families = group_findings(audited.findings, max(0, examples))
-    collector = StatsCollector(kind=audited.summary.kind, tokenizer=tokenizer)
-    excerpts = ExcerptCollector(example_keys(families))
-    for path in files:
-        for item in read_file(path, role_map=config.roles):
-            collector.add(item)
-            excerpts.add(item)
-    stats = collector.result(files)
+    kind = config.kind if config.kind != "auto" else sample_kind(files, config)
+    config = replace(config, kind=kind)  # detected once, for the audit and the statistics
+    # The statistics pass runs beside the audit on a large input; with a tokenizer (exact token
+    # counts) it stays here, after the audit: a tokenizer's threads and a fork do not mix.
+    size = sum(os.path.getsize(f) for f in files) if tokenizer is None else 0
+    with background_stats(files, config, kind, size) as beside:
+        audited = audit(files, config=config, progress=progress, tokenizer=tokenizer)
+        families = group_findings(audited.findings, max(0, examples))
+        excerpts = ExcerptCollector(example_keys(families))
+        collector = None if beside.forked else StatsCollector(kind=kind, tokenizer=tokenizer)
+        for path in files:
+            for item in read_file(path, role_map=config.roles):
+                if collector is not None:
+                    collector.add(item)
+                excerpts.add(item)
+        stats = beside.result() if collector is None else collector.result(files)
     score = quality_score(audited.findings, audited.summary.records)
     when = (generated or datetime.now()).strftime("%Y-%m-%d %H:%M")
     page = render_page(stats, audited, score, families, excerpts.excerpts, generated=when, version=_version())
@@ -86,10 +96,14 @@ def write_report(
     if any(os.path.abspath(f) == target for f in expand_paths(paths)):
         raise UserError(f"Refusing to overwrite the input {output} with the report.", hint="Choose another -o path.")
     report = build_report(paths, config=config, examples=examples, progress=progress, tokenizer=tokenizer)
+    partial = f"{target}.{os.getpid()}.partial"  # written whole, then put in place: never half a page
     try:
-        with open(target, "w", encoding="utf-8") as handle:
+        with open(partial, "w", encoding="utf-8") as handle:
             handle.write(report.html)
+        os.replace(partial, target)
     except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.remove(partial)
         raise UserError(f"Cannot write {output}: {exc.strerror}") from None
     return replace(report, output=target)
 
