@@ -63,20 +63,22 @@ class BackgroundStats:
             with contextlib.suppress(EOFError, OSError):
                 status, payload = self.conn.recv()
                 if status == "ok":
-                    self.close()
+                    self.close(answered=True)
                     return payload  # type: ignore[no-any-return]
             self.close()
         return collect(self.files, self.config, self.kind)
 
-    def close(self) -> None:
-        """Stop the forked process (at once when it is still working: the caller gave up)."""
+    def close(self, answered: bool = False) -> None:
+        """Let the forked process end (``answered``: it sent its result and is leaving), or stop
+        it at once (it is still working and the caller gave up)."""
         if self.conn is not None:
             self.conn.close()
             self.conn = None
         if self.process is not None:
+            self.process.join(timeout=5 if answered else 0)
             if self.process.is_alive():
                 self.process.terminate()
-            self.process.join()
+                self.process.join()
             self.process = None
 
 
