@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
+import orjson
+
 from threadsmith.checks.base import ConversationCheck, Hit
 from threadsmith.checks.registry import register
 from threadsmith.checks.turns import facts
@@ -19,7 +21,8 @@ class ToolCallWithoutResult(ConversationCheck):
     What it does:
         Matches each tool call id to a later ``tool`` message with that ``tool_call_id``
         (by order when ids are absent). Reports calls left unanswered and tool results that
-        answer no call.
+        answer no call. A ShareGPT ``function_call`` turn (LLaMA-Factory's tool format: its
+        value is the call's JSON) is a call, answered by the ``observation`` turn after it.
     Why it matters:
         Tool-use templates pair calls and results; an unpaired one fails to render or
         teaches the model to call tools and ignore what they return.
@@ -36,7 +39,8 @@ class ToolCallWithoutResult(ConversationCheck):
 
     def check(self, conversation: Conversation) -> Iterable[Hit]:
         found = facts(conversation)
-        if not found.calls and "tool" not in found.roles:
+        if not found.calls and "tool" not in found.roles and not (found.respelled and any(
+                m.raw_role == _FUNCTION_CALL for m in conversation.messages)):
             return ()
         return self._hits(conversation)
 
@@ -45,6 +49,8 @@ class ToolCallWithoutResult(ConversationCheck):
         for i, message in enumerate(conversation.messages):
             for call in message.tool_calls:
                 pending.append((i, call.id, call.name))
+            if message.raw_role == _FUNCTION_CALL and not message.tool_calls:
+                pending.append((i, None, _called(message.text)))
             if message.role == "tool":
                 match = next((p for p in pending if message.tool_call_id is not None and p[1] == message.tool_call_id), None)
                 if match is None and pending and (message.tool_call_id is None or pending[0][1] is None):
@@ -56,6 +62,20 @@ class ToolCallWithoutResult(ConversationCheck):
         for i, call_id, name in pending:
             label = f"{name!r}" + (f" (id {call_id})" if call_id else "")
             yield Hit(i, f"message {i} calls tool {label} but no tool result follows")
+
+
+#: ShareGPT's spelling of a turn that calls a function (LLaMA-Factory), read as an assistant turn.
+_FUNCTION_CALL = "function_call"
+
+
+def _called(value: str) -> str:
+    """The function a ShareGPT ``function_call`` value names (``{"name": ..., "arguments": ...}``)."""
+    try:
+        call = orjson.loads(value)
+    except orjson.JSONDecodeError:
+        return _FUNCTION_CALL
+    name = call.get("name") if isinstance(call, dict) else None
+    return name if isinstance(name, str) else _FUNCTION_CALL
 
 
 @register
