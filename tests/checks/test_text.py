@@ -57,3 +57,31 @@ def test_phrase_search_skips_matches_inside_words() -> None:
     assert phrases.search("_great") is None and phrases.search("égreat") is None
     assert phrases.search("greatest great").span() == (9, 14)
     assert PhraseMatcher([]).search("anything") is None
+
+
+def test_a_sharegpt_function_call_is_no_prose(tmp_path) -> None:
+    """LLaMA-Factory's ShareGPT tool format: a ``function_call`` turn holds the call's JSON. Like an
+    OpenAI tool call it has no text for the checks, so its JSON is never an opener, a phrase, a
+    reused reply or a contradicting answer; ST015 pairs it with the observation after it."""
+    import orjson
+
+    from threadsmith.audit import audit
+    from threadsmith.formats import read_file
+
+    rows = []
+    for i in range(120):
+        city = ("Oslo", "Rome", "Lima", "Cairo")[i % 4]
+        rows.append({"conversations": [
+            {"from": "human", "value": f"Is it warm in {city} at {i % 12 + 1} o'clock, number {i}?"},
+            {"from": "function_call", "value": orjson.dumps({"name": "get_weather", "arguments": {"city": city}}).decode()},
+            {"from": "observation", "value": orjson.dumps({"temp_c": i % 30}).decode()},
+            {"from": "gpt", "value": f"Around {i % 30} degrees in {city}, reply {i} of a varied {i * 7 % 13} kind."}]})
+    path = tmp_path / "tools.jsonl"
+    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
+    first = next(iter(read_file(path)))
+    views = view(first)
+    assert first.messages[1].role == "assistant" and first.messages[1].raw_role == "function_call"
+    assert views[1].text == "" and views[1].words == () and views[3].words  # the reply keeps its words
+    found = audit([path]).findings
+    assert not [f for f in found if "get weather" in f.message or "get_weather" in f.message], found[:3]
+    assert not [f for f in found if f.code == "ST015"]

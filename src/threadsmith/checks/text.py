@@ -159,6 +159,11 @@ _last: tuple[int, Conversation | None, tuple[MessageView, ...]] = (0, None, ())
 _NEW = tuple.__new__  # tuple.__new__(MessageView, fields): a view without a Python-level call
 
 
+#: ShareGPT's spelling of a turn that calls a function (LLaMA-Factory's tool format): an assistant
+#: turn whose value is the call's JSON. Its view has no text, so no check reads it as a reply.
+FUNCTION_CALL = "function_call"
+
+
 def view(conversation: Conversation) -> tuple[MessageView, ...]:
     """Derived text of every message; cached for the conversation being checked.
 
@@ -173,6 +178,8 @@ def view(conversation: Conversation) -> tuple[MessageView, ...]:
         text = message.content
         if text.__class__ is not str:
             text = message.text
+        if message.raw_role == FUNCTION_CALL:
+            text = ""  # a call's JSON, not prose: like an OpenAI tool call, which has no text
         folded = text.lower()
         if folded.isascii():
             data = folded.encode("ascii").translate(_SEPARATORS)

@@ -10,6 +10,7 @@ import orjson
 
 from threadsmith.checks.base import ConversationCheck, Hit
 from threadsmith.checks.registry import register
+from threadsmith.checks.text import FUNCTION_CALL
 from threadsmith.checks.turns import facts
 from threadsmith.model import Conversation, Family, FixSafety, Severity
 
@@ -22,7 +23,8 @@ class ToolCallWithoutResult(ConversationCheck):
         Matches each tool call id to a later ``tool`` message with that ``tool_call_id``
         (by order when ids are absent). Reports calls left unanswered and tool results that
         answer no call. A ShareGPT ``function_call`` turn (LLaMA-Factory's tool format: its
-        value is the call's JSON) is a call, answered by the ``observation`` turn after it.
+        value is the call's JSON) is a call, answered by the ``observation`` turn after it;
+        like an OpenAI tool call, its JSON is not read as a reply by any other check.
     Why it matters:
         Tool-use templates pair calls and results; an unpaired one fails to render or
         teaches the model to call tools and ignore what they return.
@@ -40,7 +42,7 @@ class ToolCallWithoutResult(ConversationCheck):
     def check(self, conversation: Conversation) -> Iterable[Hit]:
         found = facts(conversation)
         if not found.calls and "tool" not in found.roles and not (found.respelled and any(
-                m.raw_role == _FUNCTION_CALL for m in conversation.messages)):
+                m.raw_role == FUNCTION_CALL for m in conversation.messages)):
             return ()
         return self._hits(conversation)
 
@@ -49,7 +51,7 @@ class ToolCallWithoutResult(ConversationCheck):
         for i, message in enumerate(conversation.messages):
             for call in message.tool_calls:
                 pending.append((i, call.id, call.name))
-            if message.raw_role == _FUNCTION_CALL and not message.tool_calls:
+            if message.raw_role == FUNCTION_CALL and not message.tool_calls:
                 pending.append((i, None, _called(message.text)))
             if message.role == "tool":
                 match = next((p for p in pending if message.tool_call_id is not None and p[1] == message.tool_call_id), None)
@@ -64,18 +66,14 @@ class ToolCallWithoutResult(ConversationCheck):
             yield Hit(i, f"message {i} calls tool {label} but no tool result follows")
 
 
-#: ShareGPT's spelling of a turn that calls a function (LLaMA-Factory), read as an assistant turn.
-_FUNCTION_CALL = "function_call"
-
-
 def _called(value: str) -> str:
     """The function a ShareGPT ``function_call`` value names (``{"name": ..., "arguments": ...}``)."""
     try:
         call = orjson.loads(value)
     except orjson.JSONDecodeError:
-        return _FUNCTION_CALL
+        return FUNCTION_CALL
     name = call.get("name") if isinstance(call, dict) else None
-    return name if isinstance(name, str) else _FUNCTION_CALL
+    return name if isinstance(name, str) else FUNCTION_CALL
 
 
 @register
