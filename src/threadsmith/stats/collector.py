@@ -7,7 +7,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from threadsmith.checks.profile import detect_kind
-from threadsmith.checks.text import WORD, fold, folded_words
+from threadsmith.checks.text import FUNCTION_CALL, WORD, fold, folded_words
 from threadsmith.model import CANONICAL_ROLES, Conversation, Message, RecordProblem
 from threadsmith.stats.result import CHARS_PER_TOKEN, MARKUP_STYLES, DatasetStats, Ranking, SystemPrompts, Voice
 from threadsmith.stats.sketches import TOKEN_BOUNDS, TURN_BOUNDS, WORD_BOUNDS, Histogram, TopCounter, digest
@@ -86,7 +86,7 @@ class StatsCollector:
         role = message.role
         if role not in self.words and len(self.words) >= _ROLE_CAP:
             role = "other"
-        text = message.text
+        text = message.text if message.raw_role != FUNCTION_CALL else ""  # a call's JSON is no text, as in checks
         self.messages[role] += 1
         self.chars[role] += len(text)
         if message.name:
