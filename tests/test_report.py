@@ -151,14 +151,14 @@ def test_statistics_beside_the_audit_give_the_same_page(monkeypatch) -> None:
     serial = build_report(files, generated=when)
     monkeypatch.setattr(background, "MIN_PARALLEL_BYTES", 0)
     started: list = []
-    real = background.BackgroundStats.start
+    real = background.Beside.start
 
     def start(cls, *args):
         job = real(*args)
         started.append((job, job.forked))
         return job
 
-    monkeypatch.setattr(background.BackgroundStats, "start", classmethod(start))
+    monkeypatch.setattr(background.Beside, "start", classmethod(start))
     beside = build_report(files, generated=when)
     (job, forked), = started
     assert forked and job.process is None  # it forked, and the process ended with the block

@@ -145,3 +145,48 @@ def test_distinct_sketch_exact_then_estimated() -> None:
     for i in range(20_000):
         big.add(str(i))
     assert not big.exact and abs(big.estimate() - 20_000) / 20_000 < 0.2
+
+
+def test_ngrams_counted_beside_give_the_same_statistics(monkeypatch, tmp_path) -> None:
+    """On a large input the 3-grams are counted in a second process: the statistics are those of
+    one process (the same updates in the same order), even past the role cap and the prunes; a
+    failing second process costs only time."""
+    import multiprocessing
+    from importlib import resources
+
+    from threadsmith.formats import read_file
+    from threadsmith.stats import background, collector as collecting
+    from threadsmith.stats.collector import count_ngrams
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("the 3-grams are counted beside only where processes fork")
+    rows = [chat(*[(f"speaker{k % 20}" if k % 3 else "assistant", f"line {i} {k} the tide turns {i * k % 17} times")
+                   for k in range(24)]) for i in range(60)]  # custom roles past the cap of 16
+    path = tmp_path / "roles.jsonl"
+    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
+    files = [str(path)] + [str(p) for p in resources.files("threadsmith.examples").iterdir() if p.name.endswith(".jsonl")]
+    monkeypatch.setenv("THREADSMITH_WORKERS", "2")
+    monkeypatch.setattr(background, "MIN_PARALLEL_BYTES", 1 << 62)
+    monkeypatch.setattr(collecting, "new_ngram_counter", lambda top: TopCounter(8, distinct=False))  # prunes often
+    collector = StatsCollector(top=2)
+    items = [item for f in files for item in read_file(f)]
+    for item in items:
+        collector.add(item)
+    assert "other" in collector.words  # the role cap was reached
+    counted = count_ngrams(items, top=2)
+    assert collector.ngrams.approximate and counted.approximate
+    assert list(collector.ngrams.counts.items()) == list(counted.counts.items())
+    serial = dataset_stats(files, top=2)
+    monkeypatch.setattr(background, "MIN_PARALLEL_BYTES", 0)
+    forked: list[bool] = []
+    real = background.Beside.start
+
+    def start(cls, *args):
+        job = real(*args)
+        forked.append(job.forked)
+        return job
+
+    monkeypatch.setattr(background.Beside, "start", classmethod(start))
+    assert dataset_stats(files, top=2) == serial and forked == [True]
+    monkeypatch.setattr(background, "_serve", lambda conn, *args: conn.close())
+    assert dataset_stats(files, top=2) == serial

@@ -25,7 +25,7 @@ from threadsmith.report.findings import ExcerptCollector, example_keys, group_fi
 from threadsmith.report.page import render_page
 from threadsmith.report.score import FamilyPenalty, QualityScore, quality_score
 from threadsmith.stats import DatasetStats, StatsCollector
-from threadsmith.stats.background import background_stats
+from threadsmith.stats.background import beside, collect
 
 if TYPE_CHECKING:
     from threadsmith.rendering import ChatTokenizer
@@ -65,17 +65,17 @@ def build_report(
     # The statistics pass runs beside the audit on a large input; with a tokenizer (exact token
     # counts) it stays here, after the audit: a tokenizer's threads and a fork do not mix.
     size = sum(os.path.getsize(f) for f in files) if tokenizer is None else 0
-    with background_stats(files, config, kind, size) as beside:
+    with beside(collect, (files, config, kind), size) as statistics:
         audited = audit(files, config=config, progress=progress, tokenizer=tokenizer)
         families = group_findings(audited.findings, max(0, examples))
         excerpts = ExcerptCollector(example_keys(families))
-        collector = None if beside.forked else StatsCollector(kind=kind, tokenizer=tokenizer)
+        collector = None if statistics.forked else StatsCollector(kind=kind, tokenizer=tokenizer)
         for path in files:
             for item in read_file(path, role_map=config.roles):
                 if collector is not None:
                     collector.add(item)
                 excerpts.add(item)
-        stats = beside.result() if collector is None else collector.result(files)
+        stats = statistics.result() if collector is None else collector.result(files)
     score = quality_score(audited.findings, audited.summary.records)
     when = (generated or datetime.now()).strftime("%Y-%m-%d %H:%M")
     page = render_page(stats, audited, score, families, excerpts.excerpts, generated=when, version=_version())

@@ -1,6 +1,8 @@
 """Dataset statistics: what a dataset looks like, computed in one streaming pass.
 
-``dataset_stats(paths)`` is the library call behind ``threadsmith stats``. Memory stays bounded
+``dataset_stats(paths)`` is the library call behind ``threadsmith stats`` (on a large input the
+assistant turns' 3-grams are counted in a second process, see :mod:`threadsmith.stats.background`;
+the output is the same). Memory stays bounded
 whatever the size of the input: histograms have fixed buckets, the ranked counters keep a capped
 number of keys (their counts are then lower bounds, flagged ``approximate``), distinct counts
 turn into estimates past a few thousand values, and the dataset kind is detected from the first
@@ -16,6 +18,7 @@ from typing import TYPE_CHECKING
 from threadsmith.audit import ProgressCallback, expand_paths
 from threadsmith.config import Config
 from threadsmith.formats import read_file
+from threadsmith.stats.background import beside, ngram_pass
 from threadsmith.stats.collector import StatsCollector
 from threadsmith.stats.result import MARKUP_STYLES, DatasetStats, Ranking, SystemPrompts, Voice
 from threadsmith.stats.sketches import Distribution
@@ -48,12 +51,18 @@ def dataset_stats(
     template renders them."""
     config = config or Config()
     files = expand_paths(paths)
-    collector = StatsCollector(top=top, kind=None if config.kind == "auto" else config.kind, tokenizer=tokenizer)
-    for path in files:
-        total = os.path.getsize(path)
-        report = (lambda done, p=path, t=total: progress(p, done, t)) if progress else None
-        for item in read_file(path, role_map=config.roles, progress=report):
-            collector.add(item)
-        if progress:
-            progress(path, total, total)
+    # On a large input the 3-grams (about half the work) are counted in a process of their own.
+    size = sum(os.path.getsize(f) for f in files) if tokenizer is None else 0
+    with beside(ngram_pass, (files, config, top), size) as ngrams:
+        collector = StatsCollector(top=top, kind=None if config.kind == "auto" else config.kind, tokenizer=tokenizer,
+                                   ngrams=not ngrams.forked)
+        for path in files:
+            total = os.path.getsize(path)
+            report = (lambda done, p=path, t=total: progress(p, done, t)) if progress else None
+            for item in read_file(path, role_map=config.roles, progress=report):
+                collector.add(item)
+            if progress:
+                progress(path, total, total)
+        if ngrams.forked:
+            collector.ngrams = ngrams.result()
     return collector.result(files)

@@ -1,29 +1,39 @@
-"""Statistics computed in a forked process while this one does other work (the report's audit).
+"""A statistics pass run in a forked process while this one does other work.
 
-``threadsmith report`` needs an audit and the statistics of the same files: two full passes, the
-statistics one in a single process (~0.4 ms a conversation). Forked before the audit starts,
-the statistics pass runs beside the audit's workers, so a large report costs about the CPU of
-both over both cores instead of one pass after the other. The forked process only reads the
-input files. If it fails, the statistics are computed here after all (the same result, later).
+Statistics are one pass in one process (~0.4 ms a conversation). Two places run part of that
+work beside the rest, on large inputs, where processes fork and there are two cores:
+
+* ``threadsmith report`` needs an audit and the statistics of the same files: the whole
+  statistics pass (:func:`collect`) runs beside the audit's workers, instead of after them;
+* ``threadsmith stats`` counts the assistant turns' 3-grams (about half of its work) in a
+  process of their own (:func:`ngram_pass`), beside the pass that makes everything else.
+
+The forked process only reads the input files and returns its result; it makes the same
+updates in the same order as one process would, so the output is the same. If it fails, its
+work is done here after all (the same result, later).
 """
 
 from __future__ import annotations
 
 import contextlib
 import multiprocessing
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from threadsmith.config import Config
 from threadsmith.formats import read_file
-from threadsmith.stats.collector import StatsCollector
+from threadsmith.stats.collector import StatsCollector, count_ngrams
 from threadsmith.stats.result import DatasetStats
+from threadsmith.stats.sketches import TopCounter
 from threadsmith.workers import MIN_PARALLEL_BYTES, quiet_worker, worker_count
+
+T = TypeVar("T")
 
 
 def collect(files: Sequence[str], config: Config, kind: str | None) -> DatasetStats:
-    """The statistics of ``files`` in this process (``kind``: known already, or None to detect)."""
+    """The statistics of ``files`` (``kind``: known already, or None to detect), as the report
+    makes them (the default ``top``, no tokenizer)."""
     collector = StatsCollector(kind=kind)
     for path in files:
         for item in read_file(path, role_map=config.roles):
@@ -31,34 +41,38 @@ def collect(files: Sequence[str], config: Config, kind: str | None) -> DatasetSt
     return collector.result(list(files))
 
 
-class BackgroundStats:
-    """:func:`collect` started in a forked process now; :meth:`result` waits for it."""
+def ngram_pass(files: Sequence[str], config: Config, top: int) -> TopCounter:
+    """The assistant turns' 3-gram counter of ``files`` (see :func:`count_ngrams`)."""
+    return count_ngrams((item for path in files for item in read_file(path, role_map=config.roles)), top)
 
-    def __init__(self, files: Sequence[str], config: Config, kind: str | None, process: Any,
-                 conn: Connection | None) -> None:
-        self.files, self.config, self.kind = list(files), config, kind
+
+class Beside(Generic[T]):
+    """``work(*args)`` started in a forked process; :meth:`result` waits for it."""
+
+    def __init__(self, work: Callable[..., T], args: tuple[Any, ...], process: Any, conn: Connection | None) -> None:
+        self.work, self.args = work, args
         self.process, self.conn = process, conn
 
     @classmethod
-    def start(cls, files: Sequence[str], config: Config, kind: str | None, size: int) -> BackgroundStats:
-        """Fork the statistics pass when it pays (two cores or more, ``size`` bytes of input at
-        least :data:`MIN_PARALLEL_BYTES`, fork available); otherwise :meth:`result` computes here."""
+    def start(cls, work: Callable[..., T], args: tuple[Any, ...], size: int) -> Beside[T]:
+        """Fork the work when it pays (two cores or more, ``size`` bytes of input at least
+        :data:`MIN_PARALLEL_BYTES`, fork available); otherwise :meth:`result` does it here."""
         if size < MIN_PARALLEL_BYTES or worker_count() < 2 or "fork" not in multiprocessing.get_all_start_methods():
-            return cls(files, config, kind, None, None)
+            return cls(work, args, None, None)
         context = multiprocessing.get_context("fork")
         ours, theirs = context.Pipe(duplex=False)
-        process = context.Process(target=_serve, args=(theirs, list(files), config, kind, ours), daemon=True)
+        process = context.Process(target=_serve, args=(theirs, work, args, ours), daemon=True)
         process.start()
         theirs.close()
-        return cls(files, config, kind, process, ours)
+        return cls(work, args, process, ours)
 
     @property
     def forked(self) -> bool:
-        """Whether the statistics are being computed in the forked process."""
+        """Whether the work is being done in the forked process."""
         return self.conn is not None
 
-    def result(self) -> DatasetStats:
-        """The statistics: the forked process's, or computed here if it failed or never started."""
+    def result(self) -> T:
+        """The result: the forked process's, or the work done here if it failed or never started."""
         if self.conn is not None:
             with contextlib.suppress(EOFError, OSError):
                 status, payload = self.conn.recv()
@@ -66,7 +80,7 @@ class BackgroundStats:
                     self.close(answered=True)
                     return payload  # type: ignore[no-any-return]
             self.close()
-        return collect(self.files, self.config, self.kind)
+        return self.work(*self.args)
 
     def close(self, answered: bool = False) -> None:
         """Let the forked process end (``answered``: it sent its result and is leaving), or stop
@@ -83,21 +97,21 @@ class BackgroundStats:
 
 
 @contextlib.contextmanager
-def background_stats(files: Sequence[str], config: Config, kind: str | None, size: int) -> Iterator[BackgroundStats]:
-    """:class:`BackgroundStats` for a ``with`` block: the process never outlives the block."""
-    job = BackgroundStats.start(files, config, kind, size)
+def beside(work: Callable[..., T], args: tuple[Any, ...], size: int) -> Iterator[Beside[T]]:
+    """:class:`Beside` for a ``with`` block: the process never outlives the block."""
+    job = Beside.start(work, args, size)
     try:
         yield job
     finally:
         job.close()
 
 
-def _serve(conn: Connection, files: list[str], config: Config, kind: str | None, parent_end: Connection) -> None:
+def _serve(conn: Connection, work: Callable[..., Any], args: tuple[Any, ...], parent_end: Connection) -> None:
     quiet_worker()
     parent_end.close()
     try:
-        found: tuple[str, Any] = ("ok", collect(files, config, kind))
-    except Exception as exc:  # noqa: BLE001 - the parent computes the statistics itself, and meets the error there
+        found: tuple[str, Any] = ("ok", work(*args))
+    except Exception as exc:  # noqa: BLE001 - the parent does the work itself, and meets the error there
         found = ("error", repr(exc))
     with contextlib.suppress(OSError):
         conn.send(found)

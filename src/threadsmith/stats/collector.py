@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from threadsmith.checks.profile import detect_kind
@@ -34,8 +35,12 @@ _KIND_SAMPLE = 2000
 class StatsCollector:
     """Feed it every item ``read_file`` yields (:meth:`add`), then ask for the :meth:`result`."""
 
-    def __init__(self, *, top: int = 20, kind: str | None = None, tokenizer: ChatTokenizer | None = None) -> None:
+    def __init__(self, *, top: int = 20, kind: str | None = None, tokenizer: ChatTokenizer | None = None,
+                 ngrams: bool = True) -> None:
         self.top = top
+        #: Whether :meth:`add` counts the assistant turns' 3-grams (another process may count them:
+        #: :func:`count_ngrams` gives the same counter, to set as :attr:`ngrams` before :meth:`result`).
+        self.counts_ngrams = ngrams
         self.kind = kind
         #: With a tokenizer, exact tokens per conversation are counted in batches.
         self.tokenizer = tokenizer
@@ -49,7 +54,7 @@ class StatsCollector:
         self.turns = Histogram("turns", TURN_BOUNDS)
         self.tokens = Histogram("tokens", TOKEN_BOUNDS)
         self.openers = TopCounter(max(2000, top * 100))
-        self.ngrams = TopCounter(max(5000, top * 250), distinct=False)
+        self.ngrams = new_ngram_counter(top)
         self.voice = Counter[str]()
         self.markup = Counter[str]()
         self.with_system = 0
@@ -83,10 +88,8 @@ class StatsCollector:
             self.tags.add(tag)
 
     def _message(self, message: Message) -> int:
-        role = message.role
-        if role not in self.words and len(self.words) >= _ROLE_CAP:
-            role = "other"
-        text = message.text if message.raw_role != FUNCTION_CALL else ""  # a call's JSON is no text, as in checks
+        role = _counted_role(message.role, self.words)
+        text = _text(message)
         self.messages[role] += 1
         self.chars[role] += len(text)
         if message.name:
@@ -101,10 +104,11 @@ class StatsCollector:
         return len(text)
 
     def _assistant(self, text: str) -> int:
-        tokens = folded_words(fold(text))  # WORD.findall's words of the folded text, several times faster
+        tokens = _reply_words(text)
         if tokens:
             self.openers.add(" ".join(tokens[:3]))
-            self.ngrams.update(set(zip(tokens, tokens[1:], tokens[2:])))  # stopword-only ones dropped at the end
+            if self.counts_ngrams:
+                self.ngrams.update(_trigrams(tokens))
         rest, acted = ACTION_SPAN.subn("\n", text)
         dialogue = sum(len(m.group()) for m in QUOTE.finditer(rest))
         voice = self.voice
@@ -165,6 +169,49 @@ class StatsCollector:
             exact_reply_tokens=self.exact_replies.result() if tok is not None else None,
             tokenizer=f"{tok.name} ({tok.template_name})" if tok is not None else None,
         )
+
+
+def new_ngram_counter(top: int) -> TopCounter:
+    """The 3-gram counter of a :class:`StatsCollector` with this ``top``."""
+    return TopCounter(max(5000, top * 250), distinct=False)
+
+
+def count_ngrams(items: Iterable[Conversation | RecordProblem], top: int = 20) -> TopCounter:
+    """The assistant turns' 3-gram counter that :meth:`StatsCollector.add` builds from ``items``:
+    the same updates in the same order (so the same prunes), for a process of its own."""
+    counter, roles = new_ngram_counter(top), {}
+    for item in items:
+        if isinstance(item, RecordProblem):
+            continue
+        for message in item.messages:
+            role = _counted_role(message.role, roles)
+            roles.setdefault(role, None)
+            if role == "assistant":
+                tokens = _reply_words(_text(message))
+                if tokens:
+                    counter.update(_trigrams(tokens))
+    return counter
+
+
+def _counted_role(role: str, seen: Mapping[str, object]) -> str:
+    """The role a message is counted under: its own, or "other" past :data:`_ROLE_CAP` roles."""
+    return "other" if role not in seen and len(seen) >= _ROLE_CAP else role
+
+
+def _text(message: Message) -> str:
+    """A message's text as the statistics count it: a ShareGPT function call's JSON is no text,
+    as for the checks (and an OpenAI tool call has none)."""
+    return message.text if message.raw_role != FUNCTION_CALL else ""
+
+
+def _reply_words(text: str) -> list[str]:
+    """WORD.findall's words of the folded text (split without the regex: several times faster)."""
+    return folded_words(fold(text))
+
+
+def _trigrams(tokens: list[str]) -> set[tuple[str, str, str]]:
+    """A turn's distinct 3-grams (the stopword-only ones are dropped at the end, not here)."""
+    return set(zip(tokens, tokens[1:], tokens[2:]))
 
 
 def _ranking(counter: TopCounter, top: int, total: int) -> Ranking:
