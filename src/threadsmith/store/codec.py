@@ -38,6 +38,10 @@ class Entity:
     source: Source
 
 
+#: The entity of a content decoded for its checks alone (no entry: no id, key or source).
+NO_ENTITY = Entity(None, "", Source())
+
+
 @dataclass(frozen=True, slots=True)
 class ContentStats:
     """Numbers the store keeps beside a content for filters: turns, characters, roles present."""

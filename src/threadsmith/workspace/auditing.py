@@ -25,10 +25,10 @@ from threadsmith.audit import AuditReport, AuditSummary
 from threadsmith.checks import CheckSet, Runner, build_checks
 from threadsmith.checks.profile import CheckContext, kind_of_votes, kind_votes
 from threadsmith.config import Config
-from threadsmith.model import Family, Finding, Fix, FixSafety, Severity, Source
+from threadsmith.model import Family, Finding, Fix, FixSafety, Severity
 from threadsmith.store import DatasetRow, Slot, Store
 from threadsmith.store.audit_cache import CachedResult, dump_summaries, load_summaries
-from threadsmith.store.codec import Entity, decode
+from threadsmith.store.codec import NO_ENTITY, decode
 from threadsmith.workers import quiet_worker, worker_count
 from threadsmith.workspace.finding_rows import finding_row, relocate_at
 from threadsmith.workspace.observation import lanes, observe_version
@@ -133,11 +133,8 @@ def _kind_votes(store: Store, dataset: DatasetRow, ids: list[int], salt: str) ->
         votes = {}
     todo = [cid for cid in dict.fromkeys(ids) if cid not in votes]
     bodies = store.contents.bodies(todo)
-    votes.update((cid, kind_votes(decode(bodies[cid], _NO_ENTITY))) for cid in todo)
+    votes.update((cid, kind_votes(decode(bodies[cid], NO_ENTITY))) for cid in todo)
     return votes
-
-
-_NO_ENTITY = Entity(None, "", Source())
 
 
 class ResultSource:
@@ -235,7 +232,7 @@ def check_contents(runner: Runner, items: Sequence[tuple[int, bytes]]) -> list[t
     first = lanes(runner.checks.dataset)[0]  # summaries kept in the two lanes observation reads them in
     for start in range(0, len(items), _PREPARE_CHUNK):
         part = items[start:start + _PREPARE_CHUNK]
-        conversations = [decode(body, Entity(None, "", Source())) for _, body in part]
+        conversations = [decode(body, NO_ENTITY) for _, body in part]
         runner.prepare(conversations)  # checks that batch (template checks) see the batch first
         results = [runner.process(conversation, settle=False) for conversation in conversations]
         runner.settle([result.summaries for result in results])  # a batch at a time: one MinHash call for all

@@ -30,10 +30,10 @@ import orjson
 
 from threadsmith.checks import CheckSet, EntryRef, Runner
 from threadsmith.checks.base import DatasetCheck, Recall
-from threadsmith.model import Conversation, Finding, Source
+from threadsmith.model import Conversation, Finding
 from threadsmith.store import DatasetRow, Store
 from threadsmith.store.audit_cache import LaneLayout, dump_lane, load_lane, load_summaries
-from threadsmith.store.codec import Entity, decode
+from threadsmith.store.codec import NO_ENTITY, decode
 from threadsmith.workers import quiet_worker, worker_count
 from threadsmith.workspace.finding_rows import relocate_at
 
@@ -148,11 +148,8 @@ def _reader(store: Store, contents: array) -> Recall:
     def recall(refs: Sequence[EntryRef]) -> list[Conversation]:
         ids = [contents[ref.entry_index] for ref in refs]  # type: ignore[index]
         bodies = store.contents.bodies(ids)
-        return [decode(bodies[cid], _NO_ENTITY) for cid in ids]
+        return [decode(bodies[cid], NO_ENTITY) for cid in ids]
     return recall
-
-
-_NO_ENTITY = Entity(None, "", Source())
 
 
 class _LaneReader:
