@@ -41,8 +41,7 @@ class ToolCallWithoutResult(ConversationCheck):
 
     def check(self, conversation: Conversation) -> Iterable[Hit]:
         found = facts(conversation)
-        if not found.calls and "tool" not in found.roles and not (found.respelled and any(
-                m.raw_role == FUNCTION_CALL for m in conversation.messages)):
+        if not found.calls and "tool" not in found.roles:
             return ()
         return self._hits(conversation)
 

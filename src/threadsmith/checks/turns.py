@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 from threadsmith.checks.base import ConversationCheck, Hit
 from threadsmith.checks.registry import register
+from threadsmith.checks.text import FUNCTION_CALL
 from threadsmith.model import ContentPart, Conversation, Family, FixSafety, Message, Severity
 
 
@@ -24,7 +25,7 @@ class Facts(NamedTuple):
     padded: bool
     #: Some message keeps its role's spelling from the data (ST007 may report it).
     respelled: bool
-    #: Some message calls a tool (ST015 may report it, and it changes ST011).
+    #: Some message calls a tool, or is a ShareGPT function_call turn (ST015 may report it).
     calls: bool
     #: Some message has a training weight (ST019 may report it).
     weighted: bool
@@ -53,6 +54,8 @@ def facts(conversation: Conversation) -> Facts:
                 padded = padded or stripped != content
         if message.raw_role is not None:
             respelled = True
+            if message.raw_role == FUNCTION_CALL:  # ShareGPT's call turn (LLaMA-Factory): a call too
+                calls = True
         if message.tool_calls:
             calls = True
         if message.weight is not None:
