@@ -20,12 +20,11 @@ from typing import TYPE_CHECKING
 from threadsmith.audit import AuditReport, ProgressCallback, audit, expand_paths, sample_kind
 from threadsmith.config import Config
 from threadsmith.errors import UserError
-from threadsmith.formats import read_file
 from threadsmith.report.findings import ExcerptCollector, example_keys, group_findings
 from threadsmith.report.page import render_page
 from threadsmith.report.score import FamilyPenalty, QualityScore, quality_score
 from threadsmith.stats import DatasetStats, StatsCollector
-from threadsmith.stats.background import beside, collect
+from threadsmith.stats.background import beside, collect, read_items
 
 if TYPE_CHECKING:
     from threadsmith.rendering import ChatTokenizer
@@ -70,11 +69,10 @@ def build_report(
         families = group_findings(audited.findings, max(0, examples))
         excerpts = ExcerptCollector(example_keys(families))
         collector = None if statistics.forked else StatsCollector(kind=kind, tokenizer=tokenizer)
-        for path in files:
-            for item in read_file(path, role_map=config.roles):
-                if collector is not None:
-                    collector.add(item)
-                excerpts.add(item)
+        for item in read_items(files, config):
+            if collector is not None:
+                collector.add(item)
+            excerpts.add(item)
         stats = statistics.result() if collector is None else collector.result(files)
     score = quality_score(audited.findings, audited.summary.records)
     when = (generated or datetime.now()).strftime("%Y-%m-%d %H:%M")

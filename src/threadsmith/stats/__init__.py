@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING
 
 from threadsmith.audit import ProgressCallback, expand_paths
 from threadsmith.config import Config
-from threadsmith.formats import read_file
-from threadsmith.stats.background import beside, ngram_pass
+from threadsmith.stats.background import beside, ngram_pass, read_items
 from threadsmith.stats.collector import StatsCollector
 from threadsmith.stats.result import MARKUP_STYLES, DatasetStats, Ranking, SystemPrompts, Voice
 from threadsmith.stats.sketches import Distribution
@@ -56,13 +55,8 @@ def dataset_stats(
     with beside(ngram_pass, (files, config, top), size) as ngrams:
         collector = StatsCollector(top=top, kind=None if config.kind == "auto" else config.kind, tokenizer=tokenizer,
                                    ngrams=not ngrams.forked)
-        for path in files:
-            total = os.path.getsize(path)
-            report = (lambda done, p=path, t=total: progress(p, done, t)) if progress else None
-            for item in read_file(path, role_map=config.roles, progress=report):
-                collector.add(item)
-            if progress:
-                progress(path, total, total)
+        for item in read_items(files, config, progress):
+            collector.add(item)
         if ngrams.forked:
             collector.ngrams = ngrams.result()
     return collector.result(files)

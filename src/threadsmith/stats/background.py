@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
 from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import Connection
 from typing import Any, Generic, TypeVar
 
+from threadsmith.audit import ProgressCallback
 from threadsmith.config import Config
 from threadsmith.formats import read_file
+from threadsmith.formats.reader import Item
 from threadsmith.stats.collector import StatsCollector, count_ngrams
 from threadsmith.stats.result import DatasetStats
 from threadsmith.stats.sketches import TopCounter
@@ -31,19 +34,29 @@ from threadsmith.workers import MIN_PARALLEL_BYTES, quiet_worker, worker_count
 T = TypeVar("T")
 
 
+def read_items(files: Sequence[str], config: Config, progress: ProgressCallback | None = None) -> Iterator[Item]:
+    """Every item of ``files`` in order, as ``read_file`` yields them (``progress(path, done, total)``
+    in bytes, each file ending at its size)."""
+    for path in files:
+        total = os.path.getsize(path) if progress else 0
+        report = (lambda done, p=path, t=total: progress(p, done, t)) if progress else None
+        yield from read_file(path, role_map=config.roles, progress=report)
+        if progress:
+            progress(path, total, total)
+
+
 def collect(files: Sequence[str], config: Config, kind: str | None) -> DatasetStats:
     """The statistics of ``files`` (``kind``: known already, or None to detect), as the report
     makes them (the default ``top``, no tokenizer)."""
     collector = StatsCollector(kind=kind)
-    for path in files:
-        for item in read_file(path, role_map=config.roles):
-            collector.add(item)
+    for item in read_items(files, config):
+        collector.add(item)
     return collector.result(list(files))
 
 
 def ngram_pass(files: Sequence[str], config: Config, top: int) -> TopCounter:
     """The assistant turns' 3-gram counter of ``files`` (see :func:`count_ngrams`)."""
-    return count_ngrams((item for path in files for item in read_file(path, role_map=config.roles)), top)
+    return count_ngrams(read_items(files, config), top)
 
 
 class Beside(Generic[T]):
