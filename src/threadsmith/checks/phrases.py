@@ -323,7 +323,6 @@ class OverusedPhrase(DatasetCheck):
             if reported >= int(self.options["max_phrases"]):
                 break
 
-
     def _read_back(self, grams: list[int]) -> None:
         """Give the tracked phrases first seen in summaries without text (a workspace's cache)
         their text, from the entries they were seen in, read back (a few hundred at most)."""
