@@ -122,6 +122,8 @@ def _with_adapter(model: Any, adapter: str) -> Any:
         raise MissingDependency("peft", extra="train", purpose="Probing with a LoRA adapter") from exc
     if not Path(adapter).exists():
         raise InputNotFound(f"{adapter}: no such adapter folder")
-    with warnings.catch_warnings():  # PEFT still asks transformers 5 for is_gradient_checkpointing (renamed)
-        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+    from threadsmith.train.models import hide_peft_renames
+
+    with warnings.catch_warnings():
+        hide_peft_renames()
         return PeftModel.from_pretrained(model, adapter)

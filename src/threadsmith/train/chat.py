@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from threadsmith.errors import InputNotFound
-from threadsmith.train.models import load_model, load_tokenizer, require, resolve_model
+from threadsmith.train.models import hide_peft_renames, load_model, load_tokenizer, require, resolve_model
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,8 +36,8 @@ class ChatModel:
                 raise InputNotFound(f"{adapter} is not a PEFT adapter folder (no adapter_config.json).",
                                     hint="Pass the adapter folder a run wrote (threadsmith runs show RUN).")
             peft = require("peft", "Loading an adapter")
-            with warnings.catch_warnings():  # PEFT still asks transformers 5 for is_gradient_checkpointing (renamed)
-                warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+            with warnings.catch_warnings():
+                hide_peft_renames()
                 base = peft.PeftModel.from_pretrained(base, adapter)
         self.model = base.to("cuda") if torch.cuda.is_available() else base
         self.model.eval()

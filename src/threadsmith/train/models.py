@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,13 @@ def require(package: str, purpose: str = "Training") -> Any:
         return importlib.import_module(package)
     except ImportError:
         raise MissingDependency(package, extra="train", purpose=purpose) from None
+
+
+def hide_peft_renames() -> None:
+    """Inside ``warnings.catch_warnings()``: hide the FutureWarning PEFT raises by asking
+    transformers 5 for ``is_gradient_checkpointing`` (renamed ``is_activation_checkpointing``),
+    which says nothing a user can act on."""
+    warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
 
 
 def cache_root(cache_dir: str | os.PathLike[str] | None = None) -> Path:

@@ -36,7 +36,7 @@ from threadsmith.model import Conversation
 from threadsmith.train import attention
 from threadsmith.train.config import TrainConfig, choose_max_length, target_modules_for, validate
 from threadsmith.train.data import DataSource, Examples, chat_tokenizer, encode, from_file, split
-from threadsmith.train.models import load_model, load_tokenizer, require, resolve_model
+from threadsmith.train.models import hide_peft_renames, load_model, load_tokenizer, require, resolve_model
 from threadsmith.train.outputs import device_name, environment, model_card, save_outputs
 from threadsmith.train.progress import MetricsReport, ProgressTick, metrics_callback
 from threadsmith.train.recorder import Recorder
@@ -253,8 +253,7 @@ def build_trainer(config: TrainConfig, plan: Plan, output: Path, callback: Any) 
     with warnings.catch_warnings():
         # TRL 1.16 marks use_liger_kernel deprecated in favour of Hub kernels, which need a download
         warnings.filterwarnings("ignore", message=".*use_liger_kernel.*", category=FutureWarning)
-        # PEFT 0.x still asks transformers 5 for is_gradient_checkpointing (renamed is_activation_checkpointing)
-        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+        hide_peft_renames()
         trainer = trl.SFTTrainer(model=model, args=args, train_dataset=plan.train.to_dataset(),
                                  eval_dataset=plan.eval.to_dataset() if plan.eval is not None else None,
                                  processing_class=tokenizer, peft_config=peft_config, callbacks=callbacks)
