@@ -119,3 +119,13 @@ def test_tool_calls_reach_the_template() -> None:
                          "c.function.arguments }}){% endfor %}{{ m.content }}|{% endfor %}")
     call = Conversation("t", (Message("user", "w?"), Message("assistant", "", tool_calls=(ToolCall("1", "weather", "{}"),))))
     assert tok.render(call).text == "w?|weather({})|"
+
+
+def test_a_sharegpt_function_call_reaches_the_template_as_a_call() -> None:
+    from threadsmith.model import FUNCTION_CALL, Conversation, Message
+
+    tok = byte_tokenizer("{% for m in messages %}{% for c in m.tool_calls or [] %}{{ c.function.name }}({{ "
+                         "c.function.arguments.city }}){% endfor %}{{ m.content }}|{% endfor %}")
+    value = '{"name": "weather", "arguments": {"city": "Paris"}}'
+    call = Conversation("t", (Message("user", "w?"), Message("assistant", value, raw_role=FUNCTION_CALL)))
+    assert tok.render(call).text == "w?|weather(Paris)|"  # arguments an object, the JSON not written as a reply

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from operator import itemgetter
 from typing import NamedTuple
 
-from threadsmith.model import Conversation
+from threadsmith.model import FUNCTION_CALL, Conversation
 
 WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]*]*(?=\s+[\"'“‘(*\[]?[A-Z0-9])")
@@ -159,9 +159,9 @@ _last: tuple[int, Conversation | None, tuple[MessageView, ...]] = (0, None, ())
 _NEW = tuple.__new__  # tuple.__new__(MessageView, fields): a view without a Python-level call
 
 
-#: ShareGPT's spelling of a turn that calls a function (LLaMA-Factory's tool format): an assistant
-#: turn whose value is the call's JSON. Its view has no text, so no check reads it as a reply.
-FUNCTION_CALL = "function_call"
+# FUNCTION_CALL (model.calls): ShareGPT's spelling of a turn that calls a function (LLaMA-Factory's
+# tool format), an assistant turn whose value is the call's JSON. Its view has no text, so no check
+# reads it as a reply.
 
 
 def view(conversation: Conversation) -> tuple[MessageView, ...]:

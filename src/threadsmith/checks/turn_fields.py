@@ -6,13 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
-import orjson
-
 from threadsmith.checks.base import ConversationCheck, Hit
 from threadsmith.checks.registry import register
-from threadsmith.checks.text import FUNCTION_CALL
 from threadsmith.checks.turns import facts
-from threadsmith.model import Conversation, Family, FixSafety, Severity
+from threadsmith.model import FUNCTION_CALL, Conversation, Family, FixSafety, Severity
+from threadsmith.model.calls import parse_function_call
 
 
 @register
@@ -66,13 +64,9 @@ class ToolCallWithoutResult(ConversationCheck):
 
 
 def _called(value: str) -> str:
-    """The function a ShareGPT ``function_call`` value names (``{"name": ..., "arguments": ...}``)."""
-    try:
-        call = orjson.loads(value)
-    except orjson.JSONDecodeError:
-        return FUNCTION_CALL
-    name = call.get("name") if isinstance(call, dict) else None
-    return name if isinstance(name, str) else FUNCTION_CALL
+    """The function a ShareGPT ``function_call`` value names (the first, for parallel calls)."""
+    calls = parse_function_call(value)
+    return calls[0].name if calls else FUNCTION_CALL
 
 
 @register

@@ -10,8 +10,7 @@ from typing import NamedTuple
 
 from threadsmith.checks.base import ConversationCheck, Hit
 from threadsmith.checks.registry import register
-from threadsmith.checks.text import FUNCTION_CALL
-from threadsmith.model import ContentPart, Conversation, Family, FixSafety, Message, Severity
+from threadsmith.model import FUNCTION_CALL, ContentPart, Conversation, Family, FixSafety, Message, Severity
 
 
 class Facts(NamedTuple):

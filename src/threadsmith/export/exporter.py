@@ -145,6 +145,8 @@ class _Run:
     counts: Counter = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
     weighted: bool = False
+    #: Some record written has a ``tools`` column (LLaMA-Factory's dataset_info must name it).
+    tools: bool = False
 
 
 def export(source: ExportSource, output: str | os.PathLike[str], options: ExportOptions | None = None) -> ExportResult:
@@ -178,7 +180,7 @@ def export(source: ExportSource, output: str | os.PathLike[str], options: Export
     sizes = {split: sink.records for split, sink in sinks.items()}
     files = [ExportedFile(path, hashes[split], os.path.getsize(os.path.join(folder, path)), split, sizes[split])
              for split, path in paths.items()]
-    files += _extras(target, folder, paths, options, sizes, run.weighted)
+    files += _extras(target, folder, paths, options, sizes, run)
     cost = None
     if target.name == "openai":
         cost = PriceTable.load(options.price_table).estimate(stats.totals("train"), options.model, options.epochs)
@@ -194,12 +196,12 @@ def export(source: ExportSource, output: str | os.PathLike[str], options: Export
 
 
 def _extras(target: Target, folder: str, paths: dict[str, str], options: ExportOptions, sizes: dict[str, int],
-            weighted: bool) -> list[ExportedFile]:
+            run: _Run) -> list[ExportedFile]:
     """The files a target writes beside the data (trainer configs, dataset card)."""
     if target.finish is None:
         return []
     context = {"name": options.name or os.path.basename(os.path.abspath(folder)), "sizes": sizes,
-               "weighted": weighted, "base_model": options.base_model}
+               "weighted": run.weighted, "tools": run.tools, "base_model": options.base_model}
     out = []
     for extra in target.finish(folder, dict(paths), context):
         full = os.path.join(folder, extra)
@@ -297,7 +299,9 @@ def _write(source: ExportSource, target: Target, entry_filter: EntryFilter, plan
                 run.counts["unused"] += 1
                 continue
         name = names[split]
-        sinks[name].write(target.build(conversation))
+        record = target.build(conversation)
+        run.tools = run.tools or "tools" in record
+        sinks[name].write(record)
         stats.add(name, conversation)
         if any(m.weight is not None for m in conversation.messages):
             run.weighted = True

@@ -10,15 +10,21 @@ canonical roles, so ``jsonl`` is the target to use for a lossless copy.
 target                   record
 =======================  ==========================================================================
 ``jsonl``                each record in the format it was read in (lossless; the plain export)
-``openai``               ``{"messages": [{"role", "content", "name"?, "weight"?}]}`` (chat fine-tuning)
-``trl``                  ``{"messages": [{"role", "content"}]}`` (TRL conversational language modeling)
-``trl-prompt-completion`` ``{"prompt": [...], "completion": [last assistant turn]}`` (conversational)
-``sharegpt``             ``{"conversations": [{"from": "human"|"gpt"|"system"|..., "value"}]}``
+``openai``               ``{"messages": [{"role", "content", "name"?, "weight"?}], "tools"?}`` (chat fine-tuning)
+``trl``                  ``{"messages": [{"role", "content"}], "tools"?}`` (TRL conversational language modeling)
+``trl-prompt-completion`` ``{"prompt": [...], "completion": [last assistant turn], "tools"?}`` (conversational)
+``sharegpt``             ``{"conversations": [{"from": "human"|"gpt"|"system"|..., "value"}], "tools"?}``
 ``alpaca``               ``{"instruction", "input", "output", "system"?}`` (single turn only)
-``hf``                   ``{"id", "messages": [{"role", "content"}], "tags"}`` (Parquet rows)
-``axolotl``              ``{"messages": [{"role", "content", "training"?}]}`` (``type: chat_template``)
-``llamafactory``         ``{"conversations": [{"from", "value"}], "system"?}`` (sharegpt formatting)
+``hf``                   ``{"id", "messages": [{"role", "content"}], "tags"}`` (Parquet rows; no tool calls)
+``axolotl``              ``{"messages": [{"role", "content", "training"?}], "tools"?}`` (``type: chat_template``)
+``llamafactory``         ``{"conversations": [{"from", "value"}], "system"?, "tools"?}`` (sharegpt formatting)
 =======================  ==========================================================================
+
+Tool calls are written the way each trainer reads them, whichever format they came in (OpenAI
+``tool_calls`` or a ShareGPT ``function_call`` turn): OpenAI's ``tool_calls`` with ids paired to
+the results and arguments as a JSON string; TRL, Axolotl and chat templates' ``tool_calls`` with
+arguments as an object; LLaMA-Factory's ``function_call`` turns, with ``tools`` as a JSON string of
+plain function schemas. ``hf`` refuses an entry with tool calls rather than drop them.
 """
 
 from __future__ import annotations
@@ -30,8 +36,9 @@ import orjson
 
 from threadsmith.errors import UnsupportedConversion
 from threadsmith.formats import to_record
-from threadsmith.formats.record import describe
-from threadsmith.model import Conversation, Message
+from threadsmith.formats.record import call_object, describe, openai_tools, plain_tools
+from threadsmith.model import Conversation, Message, with_call_ids
+from threadsmith.model.calls import arguments_object, function_call_value
 
 Record = dict[str, Any]
 #: The roles OpenAI chat fine-tuning accepts.
@@ -44,7 +51,29 @@ def _refuse(conversation: Conversation, problem: str, hint: str) -> UnsupportedC
 
 
 def _plain(message: Message) -> dict[str, Any]:
-    return {"role": message.role, "content": message.text}
+    """A chat message as TRL, Axolotl and chat templates read it: role and content, and a call's
+    ``tool_calls`` (arguments as an object) or a result's ``tool_call_id`` when there are any."""
+    out: dict[str, Any] = {"role": message.role, "content": message.text}
+    if message.tool_calls:
+        out["tool_calls"] = [{**({"id": call.id} if call.id else {}), "type": "function",
+                              "function": {"name": call.name, "arguments": arguments_object(call.arguments)}}
+                             for call in message.tool_calls]
+    if message.tool_call_id is not None:
+        out["tool_call_id"] = message.tool_call_id
+    return out
+
+
+def _chat(conversation: Conversation) -> list[dict[str, Any]]:
+    """Every message as :func:`_plain` writes it, a ShareGPT ``function_call`` turn as a call."""
+    return [_plain(m) for m in with_call_ids(conversation.messages, assign_ids=False)]
+
+
+def _with_tools(record: Record, conversation: Conversation, shape: Callable[[Any], Any] = openai_tools) -> Record:
+    """``record`` with the conversation's tool definitions (``tools``) when it has a list of them."""
+    tools = shape(conversation.metadata.get("tools"))
+    if isinstance(tools, list):
+        record["tools"] = tools
+    return record
 
 
 def _assistants(conversation: Conversation) -> list[int]:
@@ -64,7 +93,7 @@ def openai_chat(conversation: Conversation) -> Record:
     """
     messages = []
     trained = 0
-    for index, message in enumerate(conversation.messages):
+    for index, message in enumerate(with_call_ids(conversation.messages, assign_ids=True)):
         if message.role not in OPENAI_ROLES:
             raise _refuse(conversation, f"has a message {index} with role {message.role!r}, which OpenAI fine-tuning "
                                         "does not accept", "Map the speaker to a role with [roles] in threadsmith.toml.")
@@ -73,7 +102,7 @@ def openai_chat(conversation: Conversation) -> Record:
             out["name"] = _openai_name(message.name)
         out["content"] = None if message.tool_calls and not message.text else _openai_content(message)
         if message.tool_calls:
-            out["tool_calls"] = [dict(call.extra) or _call(call) for call in message.tool_calls]
+            out["tool_calls"] = [call_object(call) for call in message.tool_calls]
         if message.tool_call_id is not None:
             out["tool_call_id"] = message.tool_call_id
         if message.weight is not None:
@@ -86,11 +115,7 @@ def openai_chat(conversation: Conversation) -> Record:
         messages.append(out)
     if not trained:
         raise _refuse(conversation, "has no trained assistant message", "Drop it with --drop-code ST, or add a reply.")
-    record: Record = {"messages": messages}
-    tools = conversation.metadata.get("tools")
-    if isinstance(tools, list):
-        record["tools"] = tools
-    return record
+    return _with_tools({"messages": messages}, conversation)
 
 
 def _openai_name(name: str) -> str:
@@ -107,15 +132,11 @@ def _openai_content(message: Message) -> Any:
             for part in content]
 
 
-def _call(call: Any) -> dict[str, Any]:
-    return {"id": call.id, "type": "function", "function": {"name": call.name, "arguments": call.arguments}}
-
-
 def trl_messages(conversation: Conversation) -> Record:
     """``trl``: conversational language modeling (``assistant_only_loss=True`` trains the assistant turns)."""
     if not _assistants(conversation):
         raise _refuse(conversation, "has no assistant turn to train on", "Drop it, or export as jsonl.")
-    return {"messages": [_plain(m) for m in conversation.messages]}
+    return _with_tools({"messages": _chat(conversation)}, conversation)
 
 
 def trl_prompt_completion(conversation: Conversation) -> Record:
@@ -123,14 +144,30 @@ def trl_prompt_completion(conversation: Conversation) -> Record:
     last = _assistants(conversation)
     if not last:
         raise _refuse(conversation, "has no assistant turn to use as the completion", "Export it as trl instead.")
-    messages = [_plain(m) for m in conversation.messages]
-    return {"prompt": messages[: last[-1]], "completion": messages[last[-1]:]}
+    messages = _chat(conversation)
+    return _with_tools({"prompt": messages[: last[-1]], "completion": messages[last[-1]:]}, conversation)
 
 
 def sharegpt(conversation: Conversation) -> Record:
-    """``sharegpt``: ``conversations`` of ``from``/``value`` turns (system kept as a turn)."""
-    return {"conversations": [{"from": _SHAREGPT.get(m.role, m.role), "value": m.text}
-                              for m in conversation.messages]}
+    """``sharegpt``: ``conversations`` of ``from``/``value`` turns (system kept as a turn); calls are
+    ``function_call`` turns (after a ``gpt`` turn with the words said with them) as LLaMA-Factory writes them."""
+    turns = []
+    for message in with_call_ids(conversation.messages, assign_ids=False):
+        if message.tool_calls:
+            if message.text.strip():
+                turns.append({"from": "gpt", "value": message.text})
+            turns.append({"from": "function_call", "value": function_call_value(message.tool_calls)})
+        else:
+            turns.append({"from": _SHAREGPT.get(message.role, message.role), "value": message.text})
+    return _llamafactory_tools({"conversations": turns}, conversation)
+
+
+def _llamafactory_tools(record: Record, conversation: Conversation) -> Record:
+    """``record`` with the tool definitions as LLaMA-Factory's ``tools`` column holds them: a JSON string."""
+    tools = plain_tools(conversation.metadata.get("tools"))
+    if isinstance(tools, list):
+        record["tools"] = orjson.dumps(tools).decode()
+    return record
 
 
 def alpaca(conversation: Conversation) -> Record:
@@ -150,8 +187,12 @@ def alpaca(conversation: Conversation) -> Record:
 
 def hf_row(conversation: Conversation) -> Record:
     """``hf``: a Parquet row: the entry's id, its messages and its tags."""
-    return {"id": conversation.id, "messages": [_plain(m) for m in conversation.messages],
-            "tags": list(conversation.tags)}
+    messages = _chat(conversation)
+    if any("tool_calls" in m or "tool_call_id" in m for m in messages):
+        raise _refuse(conversation, "calls tools; the hf Parquet rows hold role and content only (a column that "
+                                    "is null on most rows breaks some chat templates)",
+                      "Export it as trl or axolotl (JSONL, tool calls and tools kept), or as openai.")
+    return {"id": conversation.id, "messages": messages, "tags": list(conversation.tags)}
 
 
 def axolotl(conversation: Conversation) -> Record:
@@ -160,12 +201,12 @@ def axolotl(conversation: Conversation) -> Record:
         raise _refuse(conversation, "has no assistant turn to train on", "Drop it, or export as jsonl.")
     weighted = any(m.weight is not None for m in conversation.messages)
     out = []
-    for message in conversation.messages:
+    for message in with_call_ids(conversation.messages, assign_ids=False):
         turn = _plain(message)
         if weighted and message.role == "assistant":
             turn["training"] = message.weight != 0
         out.append(turn)
-    return {"messages": out}
+    return _with_tools({"messages": out}, conversation)
 
 
 def llamafactory(conversation: Conversation) -> Record:
@@ -177,10 +218,14 @@ def llamafactory(conversation: Conversation) -> Record:
     messages = list(conversation.messages)
     system = messages.pop(0).text if messages and messages[0].role == "system" else None
     turns = []
-    for index, message in enumerate(messages):
+    for index, message in enumerate(with_call_ids(messages, assign_ids=False)):
         if message.role == "assistant" and message.tool_calls:
-            calls = [{"name": c.name, "arguments": c.arguments} for c in message.tool_calls]
-            label, value = "function_call", orjson.dumps(calls[0] if len(calls) == 1 else calls).decode()
+            if message.text.strip():
+                raise _refuse(conversation, f"has an assistant turn at position {index + 1} after the system prompt "
+                                            "that says words and calls a tool; a LLaMA-Factory function_call turn "
+                                            "holds only the call", "Export as trl or openai, or move the words into "
+                                            "the reply that follows the tool result.")
+            label, value = "function_call", function_call_value(message.tool_calls)
         else:
             label, value = _SHAREGPT.get(message.role, message.role), message.text
         model_side = label in ("gpt", "function_call")
@@ -194,7 +239,7 @@ def llamafactory(conversation: Conversation) -> Record:
     record: Record = {"conversations": turns}
     if system is not None:
         record["system"] = system
-    return record
+    return _llamafactory_tools(record, conversation)
 
 
 #: Target name -> record builder.

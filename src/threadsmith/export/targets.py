@@ -99,10 +99,13 @@ LLAMAFACTORY_TAGS = {"role_tag": "from", "content_tag": "value", "user_tag": "hu
 
 
 def finish_llamafactory(folder: str, files: dict[str, str], context: dict[str, Any]) -> list[str]:
-    """``dataset_info.json``: one entry per split with ``formatting: sharegpt``, columns and tags."""
+    """``dataset_info.json``: one entry per split with ``formatting: sharegpt``, columns and tags
+    (the ``tools`` column named when some record has tool definitions)."""
     name = context.get("name") or "threadsmith"
-    info = {f"{name}_{split}": {"file_name": path, "formatting": "sharegpt",
-                                "columns": {"messages": "conversations", "system": "system"},
+    columns = {"messages": "conversations", "system": "system"}
+    if context.get("tools"):
+        columns["tools"] = "tools"
+    info = {f"{name}_{split}": {"file_name": path, "formatting": "sharegpt", "columns": dict(columns),
                                 "tags": dict(LLAMAFACTORY_TAGS)}
             for split, path in files.items()}
     _write_text(os.path.join(folder, "dataset_info.json"), json.dumps(info, indent=2, ensure_ascii=False) + "\n")

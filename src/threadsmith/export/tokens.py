@@ -4,7 +4,8 @@ With a tokenizer (``--tokenizer``; see ``threadsmith.rendering``), counts are ex
 conversation rendered with its chat template, and the trained (assistant) tokens from the
 template's mask. Without one, counts are an estimate, said so in the manifest: OpenAI's
 cookbook formula with text tokens approximated as ``ceil(characters / 4)``: each message
-costs its text tokens plus 3, each name 1 more, and each conversation 3 (the reply priming).
+costs its text tokens (a tool call's name and arguments count as its text) plus 3, each name 1
+more, and each conversation 3 (the reply priming) plus its tool definitions' characters / 4.
 
 Counting is batched (:data:`BATCH` conversations at a time), and only two integers per entry
 are kept (for the percentiles), never the conversations.
@@ -21,8 +22,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from threadsmith.errors import ConfigError
 from threadsmith.model import Conversation
+from threadsmith.model.calls import arguments_text
 
 BATCH = 256
 #: ``(total tokens, trained tokens)`` per conversation of a batch.
@@ -35,8 +39,14 @@ def estimate_counts(conversations: Sequence[Conversation]) -> list[tuple[int, in
     out = []
     for conversation in conversations:
         total, trained = 3, 0
+        tools = conversation.metadata.get("tools")
+        if tools:  # OpenAI bills the tool definitions as part of every example
+            total += math.ceil(len(tools if isinstance(tools, str) else orjson.dumps(tools)) / 4)
         for message in conversation.messages:
-            tokens = math.ceil(len(message.text) / 4)
+            characters = len(message.text)
+            for call in message.tool_calls:  # (a ShareGPT function_call turn's text is its call already)
+                characters += len(call.name) + len(arguments_text(call.arguments))
+            tokens = math.ceil(characters / 4)
             total += tokens + 3 + (message.name is not None)
             if message.role == "assistant" and message.weight != 0:
                 trained += tokens + 1

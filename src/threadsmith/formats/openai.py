@@ -1,29 +1,51 @@
 """OpenAI / ChatML chat format: ``{"messages": [{"role": ..., "content": ...}, ...]}``.
 
-Also the TRL conversational "messages" shape and RoleThread's ChatML JSONL. Lossless: role
+Also the TRL conversational "messages" shape, RoleThread's ChatML JSONL, and chat logs that keep
+the same messages under ``conversation`` (LMSYS-Chat-1M, WildChat; written back under that key). Lossless: role
 spellings (``GPT``, ``human``), names, weights, tool calls and unknown keys are written back.
+Written from another format, calls are OpenAI's: a ShareGPT ``function_call`` turn becomes
+``tool_calls`` (with ids, which results are paired to) and LLaMA-Factory's ``tools`` string a list.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from threadsmith.formats.record import RecordContext, build_conversation, decode_messages, encode_message, head, tail
-from threadsmith.model import Conversation, Message
+from threadsmith.formats.record import (
+    RecordContext,
+    build_conversation,
+    decode_messages,
+    encode_message,
+    head,
+    openai_tools,
+    tail,
+)
+from threadsmith.model import Conversation, Message, with_call_ids
 
 NAME = "openai"
 #: Roles spelled canonically (see ``record.decode_message``, whose short path this is).
 _PLAIN_ROLES = frozenset({"user", "assistant", "system", "tool"})
 
 
+#: The other key chat logs keep their messages under (LMSYS-Chat-1M, WildChat: ``conversation``).
+ALIAS = "conversation"
+
+
 def matches(record: dict[str, Any]) -> bool:
-    """True for records with a ``messages`` key."""
-    return "messages" in record
+    """True for records with a ``messages`` key, or a ``conversation`` list of ``role`` messages."""
+    return "messages" in record or (ALIAS in record and is_list_of(record[ALIAS], "role"))
+
+
+def is_list_of(value: Any, key: str) -> bool:
+    """True for a non-empty list whose first item is an object with ``key``."""
+    return type(value) is list and bool(value) and type(value[0]) is dict and key in value[0]
 
 
 def read(record: dict[str, Any], ctx: RecordContext) -> Conversation:
     """One record to a conversation; unknown keys become metadata."""
-    return build_conversation(record, ctx, NAME, _messages(record["messages"], ctx), {"messages"})
+    key = "messages" if "messages" in record else ALIAS
+    hints = {"messages_key": key} if key != "messages" else None
+    return build_conversation(record, ctx, NAME, _messages(record[key], ctx), {key}, hints)
 
 
 def _messages(value: Any, ctx: RecordContext) -> tuple[Message, ...]:
@@ -46,6 +68,10 @@ def write(conversation: Conversation) -> dict[str, Any]:
     """A conversation as an OpenAI chat record."""
     keep = conversation.source.format == NAME
     record = head(conversation)
-    record["messages"] = [encode_message(m, keep_spelling=keep) for m in conversation.messages]
+    messages = conversation.messages if keep else with_call_ids(conversation.messages, assign_ids=True)
+    key = conversation.source.hints.get("messages_key", "messages") if keep else "messages"
+    record[key] = [encode_message(m, keep_spelling=keep) for m in messages]
     record.update(tail(conversation))
+    if not keep and "tools" in record:
+        record["tools"] = openai_tools(record["tools"])
     return record

@@ -2,17 +2,25 @@
 
 Speaker labels that are not roles (``Kai``, ``Mara``) are kept as message names; map them to
 roles with the ``[tool.threadsmith.roles]`` table. LLaMA-Factory's top-level ``system`` and
-``tools`` keys are read too, and so are turns spelled ``role``/``content``. A message name that
+``tools`` keys are read too, and so are turns spelled ``role``/``content`` and a ``conversation``
+list of ``from`` turns (written back under that key). A message name that
 is not the speaker label is written as a ``name`` key of the turn.
 
-Lossy by design when written from other formats: multi-part content becomes its text, and tool
-calls (which ShareGPT has no place for) are not written.
+Written from other formats, tool calls take LLaMA-Factory's shape: each assistant message's calls
+become a ``function_call`` turn holding their JSON (after a ``gpt`` turn with the words said
+with them, if any), results are ``observation`` turns, and a ``tools`` list becomes the JSON
+string of plain function schemas. Lossy there by design: multi-part content becomes its text,
+and call ids are not written.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+import orjson
+
+from threadsmith.formats.openai import ALIAS, is_list_of
 from threadsmith.formats.record import (
     RecordContext,
     RecordInvalid,
@@ -20,10 +28,12 @@ from threadsmith.formats.record import (
     decode_content,
     encode_content,
     head,
+    plain_tools,
     resolve_role,
     tail,
 )
-from threadsmith.model import CANONICAL_ROLES, Conversation, Message, ProblemKind, canonical_role
+from threadsmith.model import CANONICAL_ROLES, FUNCTION_CALL, Conversation, Message, ProblemKind, canonical_role
+from threadsmith.model.calls import function_call_value
 
 NAME = "sharegpt"
 
@@ -32,8 +42,8 @@ _SPELLING = {"user": "human", "assistant": "gpt", "system": "system", "tool": "o
 
 
 def matches(record: dict[str, Any]) -> bool:
-    """True for records with a ``conversations`` key."""
-    return "conversations" in record
+    """True for records with a ``conversations`` key, or a ``conversation`` list of ``from`` turns."""
+    return "conversations" in record or (ALIAS in record and is_list_of(record[ALIAS], "from"))
 
 
 def _turn(value: Any, index: int, ctx: RecordContext) -> tuple[Message, bool]:
@@ -65,9 +75,10 @@ def _turn(value: Any, index: int, ctx: RecordContext) -> tuple[Message, bool]:
 
 def read(record: dict[str, Any], ctx: RecordContext) -> Conversation:
     """One ShareGPT record to a conversation."""
-    turns = record["conversations"]
+    key = "conversations" if "conversations" in record else ALIAS
+    turns = record[key]
     if not isinstance(turns, list):
-        raise RecordInvalid(ProblemKind.MESSAGES_NOT_A_LIST, f"'conversations' is a {type(turns).__name__}, not a list")
+        raise RecordInvalid(ProblemKind.MESSAGES_NOT_A_LIST, f"'{key}' is a {type(turns).__name__}, not a list")
     system = record.get("system")
     messages = [Message("system", system)] if isinstance(system, str) else []
     role_keys = False
@@ -75,8 +86,9 @@ def read(record: dict[str, Any], ctx: RecordContext) -> Conversation:
         message, uses_role_key = _turn(turn, len(messages), ctx)
         role_keys = role_keys or uses_role_key
         messages.append(message)
-    used = {"conversations", "system"} if isinstance(system, str) else {"conversations"}
-    hints = {"system_key": isinstance(system, str), "role_keys": role_keys}
+    used = {key, "system"} if isinstance(system, str) else {key}
+    hints = {"system_key": isinstance(system, str), "role_keys": role_keys,
+             **({"turns_key": key} if key != "conversations" else {})}
     return build_conversation(record, ctx, NAME, messages, used, hints)
 
 
@@ -101,6 +113,16 @@ def write(conversation: Conversation) -> dict[str, Any]:
     if keep and hints.get("system_key") and messages and messages[0].role == "system":
         record["system"] = messages.pop(0).text
     role_keys = bool(keep and hints.get("role_keys"))
-    record["conversations"] = [_encode_turn(m, keep, role_keys) for m in messages]
+    turns = []
+    for message in messages:
+        if keep or not message.tool_calls:
+            turns.append(_encode_turn(message, keep, role_keys))
+            continue
+        if message.text.strip():  # words said with the calls: a turn of their own before the call
+            turns.append(_encode_turn(replace(message, tool_calls=()), keep, role_keys))
+        turns.append({"from": FUNCTION_CALL, "value": function_call_value(message.tool_calls)})
+    record[hints.get("turns_key", "conversations") if keep else "conversations"] = turns
     record.update(tail(conversation))
+    if not keep and isinstance(record.get("tools"), list):
+        record["tools"] = orjson.dumps(plain_tools(record["tools"])).decode()
     return record

@@ -1,5 +1,6 @@
 """The pure domain model: conversations, messages, findings. No I/O here."""
 
+from threadsmith.model.calls import FUNCTION_CALL, message_calls, with_call_ids
 from threadsmith.model.conversation import (
     CANONICAL_ROLES,
     ContentPart,
@@ -15,6 +16,7 @@ from threadsmith.model.roles import NATIVE_SPELLINGS, ROLE_ALIASES, canonical_ro
 
 __all__ = [
     "CANONICAL_ROLES",
+    "FUNCTION_CALL",
     "ContentPart",
     "Conversation",
     "Family",
@@ -31,4 +33,6 @@ __all__ = [
     "ToolCall",
     "canonical_role",
     "fingerprint",
+    "message_calls",
+    "with_call_ids",
 ]

@@ -21,7 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from threadsmith.model import Conversation, Message
+from threadsmith.model import Conversation, Message, message_calls
+from threadsmith.model.calls import arguments_object
 from threadsmith.rendering.chat_template import ChatTemplate, RenderError
 from threadsmith.rendering.encoder import Encoded, Encoder
 
@@ -226,13 +227,15 @@ class ChatTokenizer:
 
 def template_message(message: Message) -> dict[str, Any]:
     """A message as chat templates expect it (role, content, and name / tool calls when present)."""
-    out: dict[str, Any] = {"role": message.role, "content": message.text}
+    calls = message_calls(message)
+    content = "" if calls and not message.tool_calls else message.text  # a function_call turn's text is its calls
+    out: dict[str, Any] = {"role": message.role, "content": content}
     if message.name:
         out["name"] = message.name
-    if message.tool_calls:
+    if calls:  # arguments as an object, as transformers' chat templates expect them
         out["tool_calls"] = [{"id": call.id, "type": "function",
-                              "function": {"name": call.name, "arguments": call.arguments}}
-                             for call in message.tool_calls]
+                              "function": {"name": call.name, "arguments": arguments_object(call.arguments)}}
+                             for call in calls]
     if message.tool_call_id:
         out["tool_call_id"] = message.tool_call_id
     return out

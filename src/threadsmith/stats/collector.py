@@ -8,8 +8,8 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from threadsmith.checks.profile import detect_kind
-from threadsmith.checks.text import FUNCTION_CALL, WORD, fold, folded_words
-from threadsmith.model import CANONICAL_ROLES, Conversation, Message, RecordProblem
+from threadsmith.checks.text import WORD, fold, folded_words
+from threadsmith.model import CANONICAL_ROLES, FUNCTION_CALL, Conversation, Message, RecordProblem
 from threadsmith.stats.result import CHARS_PER_TOKEN, MARKUP_STYLES, DatasetStats, Ranking, SystemPrompts, Voice
 from threadsmith.stats.sketches import TOKEN_BOUNDS, TURN_BOUNDS, WORD_BOUNDS, Histogram, TopCounter, digest
 

@@ -1,0 +1,48 @@
+"""Records that keep their turns under other common keys: chat logs' ``conversation`` and TRL preference pairs."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+
+from threadsmith.formats import to_record
+from threadsmith.model import Conversation, Message
+
+HELLO = (Message("user", "Hi"), Message("assistant", "Hello!"))
+
+
+def same_json(a: dict, b: dict) -> bool:
+    return orjson.loads(orjson.dumps(a)) == b
+
+
+@pytest.mark.parametrize("record, fmt", [
+    ({"conversation": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}],
+      "conversation_id": "c1", "model": "vicuna-13b"}, "openai"),
+    ({"conversation": [{"from": "human", "value": "Hi"}, {"from": "gpt", "value": "Hello!"}]}, "sharegpt"),
+], ids=["lmsys-roles", "sharegpt-turns"])
+def test_a_conversation_list_is_read_and_written_back_under_its_key(read_one, record: dict, fmt: str) -> None:
+    conv = read_one(record)
+    assert isinstance(conv, Conversation) and conv.source.format == fmt and conv.messages == HELLO
+    assert same_json(to_record(conv, fmt), record)
+    assert list(to_record(conv, "openai" if fmt == "sharegpt" else "sharegpt"))[0] in ("messages", "conversations")
+
+
+def test_a_conversation_key_that_is_not_a_message_list_is_not_a_conversation(read_one) -> None:
+    for record in ({"conversation": "Hi there"}, {"conversation": []}, {"conversation": [{"text": "Hi"}]}):
+        assert not isinstance(read_one(record), Conversation)
+
+
+@pytest.mark.parametrize("record, messages", [
+    ({"prompt": [{"role": "user", "content": "Hi"}], "chosen": [{"role": "assistant", "content": "Hello!"}],
+      "rejected": [{"role": "assistant", "content": "Go away."}]}, HELLO),
+    ({"prompt": "Hi", "chosen": "Hello!", "rejected": "Go away."}, HELLO),
+    ({"chosen": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}],
+      "rejected": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "No."}]}, HELLO),
+], ids=["conversational", "standard", "implicit-prompt"])
+def test_a_preference_pair_is_read_as_its_chosen_conversation(read_one, record: dict, messages: tuple) -> None:
+    conv = read_one(record)
+    assert isinstance(conv, Conversation) and conv.source.format == "trl" and conv.messages == messages
+    assert conv.metadata["rejected"] == record["rejected"]  # kept, never audited or trained as a reply
+    assert same_json(to_record(conv, "trl"), record)
+    assert to_record(conv, "openai")["messages"] == [{"role": "user", "content": "Hi"},
+                                                     {"role": "assistant", "content": "Hello!"}]
