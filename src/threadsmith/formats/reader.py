@@ -20,12 +20,12 @@ from typing import Any, BinaryIO
 import orjson
 
 from threadsmith.errors import InputNotFound
-from threadsmith.formats import alpaca, openai, sharegpt, sillytavern, transcript, trl
+from threadsmith.formats import alpaca, openai, rendered, sharegpt, sillytavern, transcript, trl
 from threadsmith.formats.record import RecordContext, RecordInvalid
 from threadsmith.model import Conversation, ProblemKind, RecordProblem
 
 #: Record readers, tried in this order (``messages`` wins over ``conversations`` in one record).
-RECORD_READERS = (openai, sharegpt, alpaca, trl, transcript)
+RECORD_READERS = (openai, sharegpt, alpaca, trl, rendered, transcript)
 #: Every format name a file can be read as.
 READ_FORMATS = tuple(r.NAME for r in RECORD_READERS) + (sillytavern.NAME,)
 #: File name endings read as datasets when a folder is given.
@@ -33,7 +33,8 @@ DATASET_SUFFIXES = (".jsonl", ".json", ".jsonl.gz", ".json.gz", ".ndjson", ".txt
 
 Item = Conversation | RecordProblem
 Progress = Callable[[int], None]
-_RECOGNIZED_HINT = "expected one of: messages, conversations, instruction+output, prompt+completion, or a Human:/Assistant: transcript"
+_RECOGNIZED_HINT = ("expected one of: messages, conversation(s), instruction+output, prompt+completion, "
+                    "text rendered with a chat template (ChatML, Llama 3, Gemma, Phi-3), or a Human:/Assistant: transcript")
 _LINE_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 _DAMAGED = (EOFError, zlib.error, gzip.BadGzipFile)
 _BOM = b"\xef\xbb\xbf"

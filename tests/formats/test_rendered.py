@@ -1,0 +1,80 @@
+"""Conversations rendered with a chat template into one text field, read back by the template's markers."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from threadsmith.formats import to_record
+from threadsmith.model import Conversation, Message, RecordProblem
+
+HELLO = (Message("system", "Be kind."), Message("user", "Hi"), Message("assistant", "Hello!\n\nHow are you?"))
+RENDERED = {
+    "chatml": "<|im_start|>system\nBe kind.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n"
+              "<|im_start|>assistant\nHello!\n\nHow are you?<|im_end|>\n",
+    "llama3": "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nBe kind.<|eot_id|>"
+              "<|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"
+              "<|start_header_id|>assistant<|end_header_id|>\n\nHello!\n\nHow are you?<|eot_id|>",
+    "phi3": "<|system|>\nBe kind.<|end|>\n<|user|>\nHi<|end|>\n<|assistant|>\nHello!\n\nHow are you?<|end|>\n<|endoftext|>",
+}
+GEMMA = "<bos><start_of_turn>user\nHi<end_of_turn>\n<start_of_turn>model\nHello!\n\nHow are you?<end_of_turn>\n"
+
+
+@pytest.mark.parametrize("template", sorted(RENDERED))
+def test_each_template_is_read_and_written_back_byte_for_byte(read_one, template: str) -> None:
+    record = {"id": "r1", "text": RENDERED[template], "source": "hub"}
+    conv = read_one(record)
+    assert isinstance(conv, Conversation) and conv.source.format == "rendered"
+    assert conv.messages == HELLO and conv.source.hints["template"] == template
+    assert to_record(conv) == record
+
+
+def test_gemma_model_turns_are_the_assistant_and_keep_their_label(read_one) -> None:
+    conv = read_one({"text": GEMMA})
+    assert conv.roles() == ("user", "assistant") and conv.messages[1].raw_role == "model"
+    assert to_record(conv)["text"] == GEMMA
+
+
+def test_irregular_separators_and_an_open_last_turn_are_kept(read_one) -> None:
+    text = ("<|im_start|>user\nHi<|im_end|>\n\n<|im_start|>assistant\nHello!<|im_end|><|im_start|>user\nMore?"
+            "<|im_end|>\n<|im_start|>assistant\nSure, here")
+    conv = read_one({"text": text})
+    assert [m.text for m in conv.messages] == ["Hi", "Hello!", "More?", "Sure, here"]
+    assert to_record(conv)["text"] == text
+    edited = replace(conv, messages=conv.messages[:2])  # a changed conversation: the template's own separators
+    assert to_record(edited)["text"] == "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello!<|im_end|>\n"
+
+
+def test_other_formats_convert_to_chatml_and_back(read_one) -> None:
+    conv = read_one({"messages": [{"role": "system", "content": "Be kind."}, {"role": "user", "content": "Hi"},
+                                  {"role": "GPT", "content": "Hello!\n\nHow are you?"}]})
+    text = to_record(conv, "rendered")["text"]
+    assert text == RENDERED["chatml"]  # the role written canonically, not as the data spelled it
+    assert to_record(read_one({"text": text}), "openai")["messages"][2]["role"] == "assistant"
+
+
+def test_speaker_labels_map_like_other_formats(read_one) -> None:
+    text = "<|im_start|>user\nHi<|im_end|>\n<|im_start|>Kai\n*waves*<|im_end|>\n<|im_start|>assistant\nOk<|im_end|>\n"
+    conv = read_one({"text": text}, role_map={"Kai": "assistant"})
+    assert (conv.messages[1].role, conv.messages[1].name, conv.messages[1].raw_role) == ("assistant", "Kai", "Kai")
+    assert to_record(conv)["text"] == text
+
+
+@pytest.mark.parametrize("text", [
+    "<|im_start|>user\nHi<|im_end|>\n",  # one turn
+    "<|im_start|>user\nHi<|im_end|>\n<|im_start|>system\nNo reply here<|im_end|>\n",  # no assistant turn
+    "Plain prose that mentions <|im_start|> once.",
+])
+def test_text_that_is_not_a_rendered_conversation_is_not_read_as_one(read_one, text: str) -> None:
+    item = read_one({"text": text})
+    assert isinstance(item, RecordProblem) and "rendered with a chat template" in item.detail
+
+
+def test_a_turn_without_its_end_marker_before_the_next_is_a_problem_with_its_place(read_one) -> None:
+    item = read_one({"text": "<|im_start|>user\nHi\n<|im_start|>assistant\nHello<|im_end|>\n"})
+    assert isinstance(item, RecordProblem) and "turn 0 (user) has no <|im_end|>" in item.detail
+
+
+def test_transcripts_are_still_transcripts(read_one) -> None:
+    assert read_one({"text": "\n\nHuman: Hi\n\nAssistant: Hello"}).source.format == "transcript"
