@@ -94,7 +94,20 @@ def test_an_error_mid_export_leaves_no_file(tmp_path: Path) -> None:
     source = write_records(tmp_path / "c.jsonl", RECORDS)
     with pytest.raises(UnsupportedConversion, match="math-1"):
         export(file_source(source), tmp_path / "out", ExportOptions(target="alpaca"))
-    assert not any(p.suffix in (".jsonl", ".tmp") for p in (tmp_path / "out").iterdir())
+    assert not (tmp_path / "out").exists()  # the folder it made is gone too
+
+
+def test_an_error_mid_export_removes_only_the_folders_it_made(tmp_path: Path) -> None:
+    pytest.importorskip("pyarrow")
+    source = write_records(tmp_path / "c.jsonl", [*RECORDS, {"messages": [{"role": "user", "content": "?"}, {
+        "role": "assistant", "content": None, "tool_calls": [{"id": "c", "type": "function",
+                                                              "function": {"name": "f", "arguments": "{}"}}]}]}])
+    out = tmp_path / "out"
+    (out / "notes").mkdir(parents=True)
+    (out / "empty").mkdir()
+    with pytest.raises(UnsupportedConversion, match="calls tools"):
+        export(file_source(source), out, ExportOptions(target="hf"))
+    assert sorted(p.name for p in out.iterdir()) == ["empty", "notes"]  # data/ and arrow/ were this export's
 
 
 def test_single_file_layout_and_manifest_beside_it(tmp_path: Path) -> None:

@@ -154,6 +154,7 @@ def export(source: ExportSource, output: str | os.PathLike[str], options: Export
     started = time.perf_counter()
     options = options or ExportOptions()
     target = get_target(options.target)
+    existed = _existing(os.fspath(output))
     folder, paths = _layout(os.fspath(output), target, options.split)
     findings = None
     if options.filters.needs_findings:
@@ -176,6 +177,7 @@ def export(source: ExportSource, output: str | os.PathLike[str], options: Export
     except BaseException:
         for sink in sinks.values():
             sink.discard()
+        _remove_new_folders(os.fspath(output), existed)
         raise
     sizes = {split: sink.records for split, sink in sinks.items()}
     files = [ExportedFile(path, hashes[split], os.path.getsize(os.path.join(folder, path)), split, sizes[split])
@@ -241,6 +243,22 @@ def _layout(output: str, target: Target, split: SplitSpec | None) -> tuple[str, 
     names = split.names if split is not None else ("train",)
     os.makedirs(os.path.join(output, "data") if target.parquet else output, exist_ok=True)
     return output, {name: target.data_file(name) for name in names}
+
+
+def _existing(output: str) -> set[str]:
+    """The folders of an export's layout that are there before it starts (see :func:`_remove_new_folders`)."""
+    if not os.path.isdir(output):
+        return set()
+    return {os.path.join(root, name) for root, names, _ in os.walk(output) for name in names} | {output}
+
+
+def _remove_new_folders(output: str, existed: set[str]) -> None:
+    """After a failed export, the empty folders it made (deepest first); the user's own stay."""
+    if not os.path.isdir(output):
+        return
+    for root, _, _ in sorted(os.walk(output), key=lambda item: -item[0].count(os.sep)):
+        if root not in existed and not os.listdir(root):
+            os.rmdir(root)
 
 
 def _manifest_path(output: str, folder: str) -> str:
