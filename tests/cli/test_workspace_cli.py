@@ -116,3 +116,13 @@ def test_libraries_merge_and_backup(run, dirty: Path, tmp_path: Path) -> None:
     assert "You are helpful." in run("prompts", "list").stdout
     run("backup", str(tmp_path / "copy.sqlite"))
     assert (tmp_path / "copy.sqlite").stat().st_size > 0
+
+
+def test_show_spells_out_tool_calls_and_what_each_result_answers(run, tmp_path: Path) -> None:
+    from tests.formats.test_tool_calls import OPENAI
+
+    path = tmp_path / "tools.jsonl"
+    path.write_bytes(orjson.dumps(OPENAI) + b"\n")
+    run("import", str(path), "--dataset", "t")
+    shown = run("show", "tools:0", "--dataset", "t").stdout
+    assert '→ get_weather({"city": "Paris"})' in shown and "↳ result of c1" in shown

@@ -112,3 +112,19 @@ def test_sort_and_tag_list_in_chromium(browser_context, tmp_path) -> None:
         page.screenshot(path=str(tmp_path / "web-browser-sorted.png"), full_page=True)
         assert not errors, errors
         page.close()
+
+
+def test_the_editor_spells_out_tool_calls(tmp_path) -> None:
+    from fastapi.testclient import TestClient
+
+    from tests.formats.test_tool_calls import OPENAI
+    from tests.web.conftest import write
+    from threadsmith.web import create_app
+    from threadsmith.workspace import Workspace
+
+    with Workspace.open(tmp_path / "ws") as ws:
+        ws.import_files([write(tmp_path / "tools.jsonl", [OPENAI])], "tools")
+        path = ws.path
+    with TestClient(create_app(str(path)), base_url="http://127.0.0.1:8000") as client:
+        page = client.get("/datasets/tools/entries/tools:0").text
+    assert "→ get_weather({&#34;city&#34;: &#34;Paris&#34;})" in page and "result of c1" in page

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from threadsmith.cli.render import console
 from threadsmith.formats import to_record
+from threadsmith.model.calls import call_line
 from threadsmith.workspace import DatasetInfo, Diff, EditResult, Entry, ImportResult, SearchResult, Version
 from threadsmith.workspace.maintenance import PruneReport
 
@@ -44,6 +45,10 @@ def render_entry(entry: Entry) -> None:
     for index, message in enumerate(entry.conversation.messages):
         name = f" ({escape(message.name)})" if message.name else ""
         out.print(f"[cyan]{index:>3} {escape(message.role)}{name}[/]  {escape(message.text)}")
+        for call in message.tool_calls:
+            out.print(f"      [magenta]→ {escape(call_line(call))}[/]")
+        if message.tool_call_id:
+            out.print(f"      [dim]↳ result of {escape(message.tool_call_id)}[/]")
     if entry.conversation.tags:
         out.print(f"[dim]tags: {escape(', '.join(entry.conversation.tags))}[/]")
     out.print(f"[dim]from: {escape(entry.provenance.describe())}[/]")

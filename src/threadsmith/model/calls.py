@@ -43,6 +43,11 @@ def function_call_value(calls: Sequence[ToolCall]) -> str:
     return json.dumps(items[0] if len(items) == 1 else items, ensure_ascii=False)
 
 
+def call_line(call: ToolCall) -> str:
+    """A call as a person reads it: ``get_weather({"city": "Paris"})``."""
+    return f"{call.name}({arguments_text(call.arguments)})"
+
+
 def message_calls(message: Message) -> tuple[ToolCall, ...]:
     """The calls a message makes: its ``tool_calls``, or those its ShareGPT ``function_call`` value holds."""
     if message.tool_calls:

@@ -15,6 +15,7 @@ import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from threadsmith.model.calls import call_line
 from threadsmith.report.charts import number, percent
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -36,6 +37,7 @@ def environment() -> jinja2.Environment:
     env.globals.update(url=_url, number=number, percent=percent)
     env.filters["role_class"] = lambda role: ROLE_CLASSES.get(str(role), "other")
     env.filters["when"] = lambda stamp: str(stamp or "").replace("T", " ")[:16]
+    env.filters["call_lines"] = lambda message: [call_line(call) for call in message.tool_calls]
     return env
 
 
