@@ -30,6 +30,7 @@ from threadsmith.checks import (  # noqa: F401
     slop,
     synthetic_noise,
     template,
+    tool_calls,
     turn_fields,
     turns,
     variation,

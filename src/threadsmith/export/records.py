@@ -36,9 +36,9 @@ import orjson
 
 from threadsmith.errors import UnsupportedConversion
 from threadsmith.formats import to_record
-from threadsmith.formats.record import call_object, describe, openai_tools, plain_tools
+from threadsmith.formats.record import call_object, describe
 from threadsmith.model import Conversation, Message, with_call_ids
-from threadsmith.model.calls import arguments_object, function_call_value
+from threadsmith.model.calls import arguments_object, function_call_value, openai_tools, plain_tools
 
 Record = dict[str, Any]
 #: The roles OpenAI chat fine-tuning accepts.

@@ -17,10 +17,10 @@ from threadsmith.formats.record import (
     decode_messages,
     encode_message,
     head,
-    openai_tools,
     tail,
 )
 from threadsmith.model import Conversation, Message, with_call_ids
+from threadsmith.model.calls import openai_tools
 
 NAME = "openai"
 #: Roles spelled canonically (see ``record.decode_message``, whose short path this is).

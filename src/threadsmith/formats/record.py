@@ -12,8 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
 from threadsmith.model import ContentPart, Conversation, Message, ProblemKind, Source, ToolCall, canonical_role
 from threadsmith.model.calls import arguments_text
 
@@ -287,29 +285,3 @@ def call_object(call: ToolCall) -> dict[str, Any]:
     out["function"] = {"name": call.name, "arguments": arguments_text(call.arguments)}
     return out
 
-
-def openai_tools(tools: Any) -> Any:
-    """Tool definitions as OpenAI lists them (``[{"type": "function", "function": {...}}]``), from
-    a list or the JSON string LLaMA-Factory keeps; anything else is returned as it is."""
-    if isinstance(tools, str):
-        try:
-            parsed = orjson.loads(tools)
-        except orjson.JSONDecodeError:
-            return tools
-        if not isinstance(parsed, list):
-            return tools
-        tools = parsed
-    if not isinstance(tools, list):
-        return tools
-    return [{"type": "function", "function": tool} if isinstance(tool, dict) and "name" in tool and "function" not in tool
-            else tool for tool in tools]
-
-
-def plain_tools(tools: Any) -> Any:
-    """Tool definitions as plain function schemas (``[{"name", "description", "parameters"}]``),
-    the shape LLaMA-Factory's ``tools`` column holds; anything but a list is returned as it is."""
-    tools = openai_tools(tools)
-    if not isinstance(tools, list):
-        return tools
-    return [tool["function"] if isinstance(tool, dict) and tool.get("type") == "function"
-            and isinstance(tool.get("function"), dict) else tool for tool in tools]

@@ -28,12 +28,11 @@ from threadsmith.formats.record import (
     decode_content,
     encode_content,
     head,
-    plain_tools,
     resolve_role,
     tail,
 )
 from threadsmith.model import CANONICAL_ROLES, FUNCTION_CALL, Conversation, Message, ProblemKind, canonical_role
-from threadsmith.model.calls import function_call_value
+from threadsmith.model.calls import function_call_value, plain_tools
 
 NAME = "sharegpt"
 

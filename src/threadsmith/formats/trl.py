@@ -22,11 +22,11 @@ from threadsmith.formats.record import (
     describe,
     encode_message,
     head,
-    openai_tools,
     tail,
 )
 from threadsmith.formats.openai import is_list_of
 from threadsmith.model import Conversation, Message, ProblemKind, with_call_ids
+from threadsmith.model.calls import openai_tools
 
 NAME = "trl"
 

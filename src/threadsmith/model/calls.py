@@ -107,3 +107,40 @@ def with_call_ids(messages: Sequence[Message], *, assign_ids: bool) -> tuple[Mes
 def _named(call: ToolCall, call_id: str) -> ToolCall:
     extra = {**call.extra, "id": call_id} if call.extra else call.extra
     return replace(call, id=call_id, extra=extra)
+
+
+def openai_tools(tools: Any) -> Any:
+    """Tool definitions as OpenAI lists them (``[{"type": "function", "function": {...}}]``), from
+    a list or the JSON string LLaMA-Factory keeps; anything else is returned as it is."""
+    if isinstance(tools, str):
+        try:
+            parsed = json.loads(tools)
+        except ValueError:
+            return tools
+        if not isinstance(parsed, list):
+            return tools
+        tools = parsed
+    if not isinstance(tools, list):
+        return tools
+    return [{"type": "function", "function": tool} if isinstance(tool, dict) and "name" in tool and "function" not in tool
+            else tool for tool in tools]
+
+
+def plain_tools(tools: Any) -> Any:
+    """Tool definitions as plain function schemas (``[{"name", "description", "parameters"}]``),
+    the shape LLaMA-Factory's ``tools`` column holds; anything but a list is returned as it is."""
+    tools = openai_tools(tools)
+    if not isinstance(tools, list):
+        return tools
+    return [tool["function"] if isinstance(tool, dict) and tool.get("type") == "function"
+            and isinstance(tool.get("function"), dict) else tool for tool in tools]
+
+
+def tool_parameters(tools: Any) -> dict[str, Any] | None:
+    """Function name -> its ``parameters`` schema (None when it has none), from an entry's tool
+    definitions in either shape; None when the entry defines no tools."""
+    schemas = plain_tools(tools)
+    if not isinstance(schemas, list) or not schemas:
+        return None
+    return {tool["name"]: tool.get("parameters") for tool in schemas
+            if isinstance(tool, dict) and isinstance(tool.get("name"), str)} or None
