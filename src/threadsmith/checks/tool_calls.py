@@ -46,8 +46,28 @@ def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _defined_calls(conversation: Conversation) -> Iterator[tuple[int, ToolCall, dict[str, Any]]]:
+    """Each call with the entry's definitions (function name -> parameters); none without definitions."""
+    defined = _parameters(conversation)
+    if defined is not None:
+        for index, call in _calls(conversation):
+            yield index, call, defined
+
+
+class _CallCheck(ConversationCheck):
+    """Shared by the tool-call checks: only an entry that calls a tool is read."""
+
+    family = Family.STRUCTURE
+
+    def check(self, conversation: Conversation) -> Iterable[Hit]:
+        return self._hits(conversation) if facts(conversation).calls else ()
+
+    def _hits(self, conversation: Conversation) -> Iterator[Hit]:
+        raise NotImplementedError
+
+
 @register
-class InvalidToolArguments(ConversationCheck):
+class InvalidToolArguments(_CallCheck):
     """A tool call's arguments are not a JSON object, or a function_call turn holds no call.
 
     What it does:
@@ -66,11 +86,7 @@ class InvalidToolArguments(ConversationCheck):
 
     code = "ST020"
     name = "invalid-tool-arguments"
-    family = Family.STRUCTURE
     severity = Severity.ERROR
-
-    def check(self, conversation: Conversation) -> Iterable[Hit]:
-        return self._hits(conversation) if facts(conversation).calls else ()
 
     def _hits(self, conversation: Conversation) -> Iterator[Hit]:
         for index, message in enumerate(conversation.messages):
@@ -85,7 +101,7 @@ class InvalidToolArguments(ConversationCheck):
 
 
 @register
-class UndefinedTool(ConversationCheck):
+class UndefinedTool(_CallCheck):
     """A tool call names a function that the entry's tool definitions do not define.
 
     What it does:
@@ -102,17 +118,10 @@ class UndefinedTool(ConversationCheck):
 
     code = "ST021"
     name = "undefined-tool"
-    family = Family.STRUCTURE
     severity = Severity.WARNING
 
-    def check(self, conversation: Conversation) -> Iterable[Hit]:
-        return self._hits(conversation) if facts(conversation).calls else ()
-
     def _hits(self, conversation: Conversation) -> Iterator[Hit]:
-        defined = _parameters(conversation)
-        if defined is None:
-            return
-        for index, call in _calls(conversation):
+        for index, call, defined in _defined_calls(conversation):
             if call.name not in defined:
                 names = ", ".join(sorted(defined)[:8]) + (", ..." if len(defined) > 8 else "")
                 yield Hit(index, f"message {index} calls {call.name!r}, which the entry's tools do not define "
@@ -137,7 +146,7 @@ def _fits(value: Any, wanted: Any) -> bool:
 
 
 @register
-class ToolArgumentsMismatch(ConversationCheck):
+class ToolArgumentsMismatch(_CallCheck):
     """A tool call's arguments do not fit the parameters its function defines.
 
     What it does:
@@ -156,17 +165,10 @@ class ToolArgumentsMismatch(ConversationCheck):
 
     code = "ST022"
     name = "tool-arguments-mismatch"
-    family = Family.STRUCTURE
     severity = Severity.WARNING
 
-    def check(self, conversation: Conversation) -> Iterable[Hit]:
-        return self._hits(conversation) if facts(conversation).calls else ()
-
     def _hits(self, conversation: Conversation) -> Iterator[Hit]:
-        defined = _parameters(conversation)
-        if defined is None:
-            return
-        for index, call in _calls(conversation):
+        for index, call, defined in _defined_calls(conversation):
             schema = defined.get(call.name)
             arguments = arguments_object(call.arguments)
             if isinstance(schema, dict) and isinstance(arguments, dict):
