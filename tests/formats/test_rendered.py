@@ -78,3 +78,46 @@ def test_a_turn_without_its_end_marker_before_the_next_is_a_problem_with_its_pla
 
 def test_transcripts_are_still_transcripts(read_one) -> None:
     assert read_one({"text": "\n\nHuman: Hi\n\nAssistant: Hello"}).source.format == "transcript"
+
+
+GUANACO = ("<s>[INST] Me gradué hace poco, ¿me aconsejas? [/INST] Claro: descansa. </s>"
+           "<s>[INST] Gracias [/INST] De nada. </s>")
+
+
+def test_inst_text_is_read_by_position_and_written_back_byte_for_byte(read_one) -> None:
+    conv = read_one({"text": GUANACO})
+    assert conv.source.format == "rendered" and conv.source.hints["template"] == "llama2"
+    assert [(m.role, m.text) for m in conv.messages] == [
+        ("user", "Me gradué hace poco, ¿me aconsejas?"), ("assistant", "Claro: descansa."),
+        ("user", "Gracias"), ("assistant", "De nada.")]  # the spaces around contents are the layout's
+    assert to_record(conv)["text"] == GUANACO
+    edited = replace(conv, messages=(conv.messages[0], replace(conv.messages[1], content="Sí."), *conv.messages[2:]))
+    assert to_record(edited)["text"] == GUANACO.replace("Claro: descansa.", "Sí.")  # same roles: same layout
+
+
+def test_inst_system_prompt_and_mistral_layout(read_one) -> None:
+    llama2 = "<s>[INST] <<SYS>>\nYou are terse.\n<</SYS>>\n\nHi there [/INST] Hello. </s>"
+    conv = read_one({"text": llama2})
+    assert [(m.role, m.text) for m in conv.messages] == [("system", "You are terse."), ("user", "Hi there"),
+                                                         ("assistant", "Hello.")]
+    assert to_record(conv)["text"] == llama2
+    mistral = "<s>[INST] 2+2? [/INST] 4</s>[INST] 3+3? [/INST] 6</s>"
+    conv = read_one({"text": mistral})
+    assert [m.text for m in conv.messages] == ["2+2?", "4", "3+3?", "6"] and to_record(conv)["text"] == mistral
+    shorter = replace(conv, messages=conv.messages[:2])  # turns removed: Llama 2's own layout
+    assert to_record(shorter)["text"] == "<s>[INST] 2+2? [/INST] 4 </s>"
+
+
+def test_inst_text_that_breaks_says_where(read_one) -> None:
+    item = read_one({"text": "[INST] one [INST] two [/INST] reply"})
+    assert isinstance(item, RecordProblem) and "[INST] where [/INST] was expected (character 11)" in item.detail
+    assert isinstance(read_one({"text": "<s>[INST] An open prompt [/INST]"}), RecordProblem)  # no reply: no turn
+
+
+def test_inst_layout_refuses_turns_out_of_order(read_one) -> None:
+    from threadsmith.errors import UnsupportedConversion
+
+    conv = read_one({"text": GUANACO})
+    swapped = replace(conv, messages=(conv.messages[1], conv.messages[0]))
+    with pytest.raises(UnsupportedConversion, match=r"message 0 \(assistant\) is out of that order"):
+        to_record(swapped)

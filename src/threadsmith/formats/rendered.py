@@ -11,6 +11,7 @@ chatml     ``<|im_start|>ROLE\\nCONTENT<|im_end|>`` joined by ``\\n`` (Qwen, Smo
 llama3     ``<|start_header_id|>ROLE<|end_header_id|>\\n\\nCONTENT<|eot_id|>``
 gemma      ``<start_of_turn>ROLE\\nCONTENT<end_of_turn>`` joined by ``\\n`` (``model`` is the assistant)
 phi3       ``<|ROLE|>\\nCONTENT<|end|>`` joined by ``\\n``
+llama2     ``<s>[INST] USER [/INST] REPLY </s>`` (Llama 2, Mistral; turns by position: inst.py)
 =========  ================================================================================
 
 A record is read this way when its text holds at least two turns of one template, one of them
@@ -18,8 +19,7 @@ an assistant turn. What surrounds the turns (``<|begin_of_text|>``, ``<bos>``, a
 and every separator between turns are kept, so an unchanged record is written back byte for
 byte; a changed one is written with the template's own separators. A last turn without its end
 marker (a cut text, or a generation prompt) is read to the end of the text and written back
-without one. Templates whose turns are not marked by role (Llama 2 / Mistral ``[INST]``) are
-not read this way.
+without one.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from threadsmith.formats import inst
 from threadsmith.formats.record import RecordContext, RecordInvalid, build_conversation, head, resolve_role, tail
 from threadsmith.model import Conversation, Message, ProblemKind
 
@@ -75,7 +76,8 @@ def _template(text: Any) -> _Template | None:
 
 
 def _text_key(record: dict[str, Any]) -> str | None:
-    return next((key for key in TEXT_KEYS if _template(record.get(key)) is not None), None)
+    return next((key for key in TEXT_KEYS if _template(record.get(key)) is not None or inst.is_inst(record.get(key))),
+                None)
 
 
 def matches(record: dict[str, Any]) -> bool:
@@ -121,9 +123,8 @@ def read(record: dict[str, Any], ctx: RecordContext) -> Conversation:
     if key is None:
         raise RecordInvalid(ProblemKind.UNRECOGNIZED, "no rendered chat text")
     template = _template(record[key])
-    assert template is not None
-    turns, hints = split(record[key], template)
-    own = dict(template.roles)
+    turns, hints = split(record[key], template) if template is not None else inst.split(record[key])
+    own = dict(template.roles) if template is not None else {}
     messages = []
     for label, content in turns:
         role, raw_role, speaker = resolve_role(own.get(label, label), ctx)
@@ -135,6 +136,8 @@ def write(conversation: Conversation) -> dict[str, Any]:
     """A conversation as the text its template renders (ChatML for one read in another format)."""
     keep = conversation.source.format == NAME
     hints = conversation.source.hints if keep else {}
+    if hints.get("template") == inst.NAME:
+        return _record(conversation, hints, inst.render(conversation.messages, hints))
     template = _BY_NAME.get(hints.get("template", "chatml"), TEMPLATES[0])
     messages = conversation.messages
     same = hints.get("turns") == len(messages)  # else turns were added or removed: the template's own layout
@@ -151,7 +154,11 @@ def write(conversation: Conversation) -> dict[str, Any]:
         if not (open_end and k == len(messages) - 1):
             parts.append(template.end)
     parts.append(hints["suffix"] if same else template.separator)
+    return _record(conversation, hints, "".join(parts))
+
+
+def _record(conversation: Conversation, hints: Any, text: str) -> dict[str, Any]:
     record = head(conversation)
-    record[hints.get("text_key", "text")] = "".join(parts)
+    record[hints.get("text_key", "text")] = text
     record.update(tail(conversation))
     return record
