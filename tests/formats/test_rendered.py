@@ -121,3 +121,35 @@ def test_inst_layout_refuses_turns_out_of_order(read_one) -> None:
     swapped = replace(conv, messages=(conv.messages[1], conv.messages[0]))
     with pytest.raises(UnsupportedConversion, match=r"message 0 \(assistant\) is out of that order"):
         to_record(swapped)
+
+
+
+_LAYOUTS = {
+    "chatml": lambda role, text: f"<|im_start|>{role}\n{text}<|im_end|>",
+    "llama3": lambda role, text: f"<|start_header_id|>{role}<|end_header_id|>\n\n{text}<|eot_id|>",
+    "gemma": lambda role, text: f"<start_of_turn>{'model' if role == 'assistant' else role}\n{text}<end_of_turn>",
+    "phi3": lambda role, text: f"<|{role}|>\n{text}<|end|>",
+}
+_WORDS = ["Hi", "ok.", " ", "\n", "é", "<", "|", "[", "]", "*waves*", '"q"', "two words"]
+
+
+def test_rendered_texts_read_back_exactly_whatever_their_spacing() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from threadsmith.formats import RecordContext, decode_record
+
+    turn = st.tuples(st.sampled_from(["user", "assistant", "system"]), st.lists(st.sampled_from(_WORDS), max_size=5))
+
+    @settings(max_examples=400, deadline=None, database=None, derandomize=True)
+    @given(st.sampled_from(sorted(_LAYOUTS)), st.lists(turn, min_size=2, max_size=6),
+           st.sampled_from(["", "<bos>", "<|begin_of_text|>"]), st.sampled_from(["", "\n", "\n\n", " "]),
+           st.sampled_from(["", "\n", "<|endoftext|>"]))
+    def check(layout: str, turns: list, prefix: str, separator: str, suffix: str) -> None:
+        turns[-1] = ("assistant", turns[-1][1])
+        text = prefix + separator.join(_LAYOUTS[layout](role, "".join(words)) for role, words in turns) + suffix
+        item = decode_record({"text": text}, RecordContext("x.jsonl", 0, 1))
+        assert isinstance(item, Conversation) and [m.role for m in item.messages] == [r for r, _ in turns]
+        assert to_record(item)["text"] == text
+
+    check()
