@@ -129,3 +129,16 @@ def test_a_sharegpt_function_call_reaches_the_template_as_a_call() -> None:
     value = '{"name": "weather", "arguments": {"city": "Paris"}}'
     call = Conversation("t", (Message("user", "w?"), Message("assistant", value, raw_role=FUNCTION_CALL)))
     assert tok.render(call).text == "w?|weather(Paris)|"  # arguments an object, the JSON not written as a reply
+
+
+def test_the_entry_tools_reach_the_template() -> None:
+    from threadsmith.model import Conversation, Message
+
+    tok = byte_tokenizer("{% if tools %}[{% for t in tools %}{{ t.function.name }};{% endfor %}]{% endif %}"
+                         "{% for m in messages %}{{ m.content }}|{% endfor %}")
+    plain = Conversation("p", (Message("user", "w?"), Message("assistant", "sun")))
+    defined = Conversation("t", plain.messages, metadata={"tools": '[{"name": "weather", "parameters": {}}]'})
+    assert tok.render(plain).text == "w?|sun|"
+    rendered = tok.render(defined)
+    assert rendered.text == "[weather;]w?|sun|"  # LLaMA-Factory's JSON string, given as OpenAI's list
+    assert "weather" not in _trained_text(tok, rendered) and "sun" in _trained_text(tok, rendered)

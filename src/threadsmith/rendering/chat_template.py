@@ -84,9 +84,10 @@ class ChatTemplate:
         """True when the template marks trained spans with ``{% generation %}``."""
         return bool(_GENERATION_TAG.search(self.source))
 
-    def render(self, messages: list[dict[str, Any]], *, add_generation_prompt: bool = False
-               ) -> tuple[str, list[tuple[int, int]]]:
-        """The rendered text and the (start, end) character span of each generation block."""
+    def render(self, messages: list[dict[str, Any]], *, add_generation_prompt: bool = False,
+               tools: list[Any] | None = None) -> tuple[str, list[tuple[int, int]]]:
+        """The rendered text and the (start, end) character span of each generation block;
+        ``tools``: the tool definitions, which templates that support tools write into the prompt."""
         if self._compiled is None:
             self._compiled, self._tracker = _compile(self.source, self.name, self.trusted)
         blocks: list[str] = []
@@ -94,7 +95,7 @@ class ChatTemplate:
         self._tracker.blocks, self._tracker.spans = blocks, spans
         try:
             for block in self._compiled.generate(messages=messages, add_generation_prompt=add_generation_prompt,
-                                                 **self.variables):
+                                                 tools=tools, **self.variables):
                 blocks.append(block)
         except Exception as exc:  # a template raising on purpose, or a template bug: both are data problems
             raise RenderError(f"the chat template {self.name!r} cannot render this conversation: "

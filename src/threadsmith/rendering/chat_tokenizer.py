@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from threadsmith.model import Conversation, Message, message_calls
-from threadsmith.model.calls import arguments_object
+from threadsmith.model.calls import arguments_object, openai_tools
 from threadsmith.rendering.chat_template import ChatTemplate, RenderError
 from threadsmith.rendering.encoder import Encoded, Encoder
 
@@ -197,9 +197,11 @@ class ChatTokenizer:
 
     def _layout(self, conversation: Conversation) -> _Layout | RenderError:
         messages = [template_message(m) for m in conversation.messages]
+        tools = openai_tools(conversation.metadata.get("tools"))
+        tools = tools if isinstance(tools, list) and tools else None
         try:
-            text, generation = self.template.render(messages)
-            skeleton = self._skeleton(messages)
+            text, generation = self.template.render(messages, tools=tools)
+            skeleton = self._skeleton(messages, tools)
         except RenderError as exc:
             return exc
         contents = [m["content"] for m in messages]
@@ -208,15 +210,16 @@ class ChatTokenizer:
         return _Layout(text, located, regions, generation, self.template.has_generation_markers, self.end_of_turn)
 
 
-    def _skeleton(self, messages: list[dict[str, Any]]) -> list[Any]:
+    def _skeleton(self, messages: list[dict[str, Any]], tools: list[Any] | None = None) -> list[Any]:
         """The rendering with each content replaced by a numbered sentinel, split at the sentinels
         (literal, index, literal, index, ..., literal), cached by everything but the contents (a
         template that depends on contents is caught by the exact locate)."""
         key = tuple((m["role"], m.get("name"), m.get("tool_call_id")) for m in messages)
-        cacheable = not any("tool_calls" in m for m in messages)
+        cacheable = tools is None and not any("tool_calls" in m for m in messages)
         skeleton = self._skeletons.get(key) if cacheable else None
         if skeleton is None:
-            text, _ = self.template.render([{**m, "content": f"\ue000{i}\ue001"} for i, m in enumerate(messages)])
+            text, _ = self.template.render([{**m, "content": f"\ue000{i}\ue001"} for i, m in enumerate(messages)],
+                                           tools=tools)
             skeleton = [int(p) if k % 2 else p for k, p in enumerate(_SENTINEL.split(text))]
             if cacheable:
                 if len(self._skeletons) >= 4096:
