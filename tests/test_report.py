@@ -169,3 +169,12 @@ def test_statistics_beside_the_audit_give_the_same_page(monkeypatch) -> None:
 
     monkeypatch.setattr(background, "_serve", broken)
     assert build_report(files, generated=when).html == serial.html
+
+
+def test_the_functions_a_dataset_calls_are_charted_only_when_it_calls_some(write_jsonl) -> None:
+    from tests.formats.test_tool_calls import OPENAI
+
+    with_calls = build_report([write_jsonl([OPENAI, OPENAI], name="tools.jsonl")]).html
+    assert "<h3>Tool calls</h3>" in with_calls and "get_weather" in with_calls
+    plain = [chat(("user", "Hi"), ("assistant", "Hello"))]
+    assert "<h3>Tool calls</h3>" not in build_report([write_jsonl(plain, name="plain.jsonl")]).html

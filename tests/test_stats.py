@@ -190,3 +190,20 @@ def test_ngrams_counted_beside_give_the_same_statistics(monkeypatch, tmp_path) -
     assert dataset_stats(files, top=2) == serial and forked == [True]
     monkeypatch.setattr(background, "_serve", lambda conn, *args: conn.close())
     assert dataset_stats(files, top=2) == serial
+
+
+def test_tool_calls_are_counted_per_function_in_either_dialect() -> None:
+    from threadsmith.model import FUNCTION_CALL, ToolCall
+
+    collector = StatsCollector()
+    collector.add(Conversation("o", (Message("user", "Weather and time?"), Message("assistant", "", tool_calls=(
+        ToolCall("1", "weather", "{}"), ToolCall("2", "time", "{}"))), Message("tool", "sun"), Message("tool", "12"))))
+    collector.add(Conversation("s", (Message("user", "Weather?"), Message(
+        "assistant", '{"name": "weather", "arguments": {}}', raw_role=FUNCTION_CALL), Message("tool", "rain"))))
+    collector.add(Conversation("p", (Message("user", "Hi"), Message("assistant", "Hello"))))
+    stats = collector.result()
+    assert (stats.calling, stats.functions.total) == (2, 3)
+    assert stats.functions.items == (("weather", 2), ("time", 1))
+    assert stats.to_dict()["tool_calls"]["functions"]["top"][0] == {"value": "weather", "count": 2, "share": 0.6667}
+    assert StatsCollector().result().to_dict()["tool_calls"] == {
+        "conversations": 0, "calls": 0, "functions": {"total": 0, "distinct": 0, "approximate": False, "top": []}}

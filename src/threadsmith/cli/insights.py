@@ -92,6 +92,10 @@ def render_stats(stats: DatasetStats, *, top: int = 10) -> None:
     _ranked(out, "most repeated 3-grams (assistant turns using each)", stats.ngrams, top)
     _ranked(out, "tags (conversations)", stats.tags, top)
     _ranked(out, "characters (messages)", stats.characters, top)
+    if stats.calling:
+        out.print(f"tool calls: {stats.functions.total:,} in {stats.calling:,} conversations "
+                  f"({stats.calling / max(stats.conversations, 1):.1%})")
+        _ranked(out, "functions called (calls)", stats.functions, top)
 
 
 def _lengths(out: Console, stats: DatasetStats) -> None:

@@ -115,4 +115,16 @@ def composition_section(stats: DatasetStats) -> str:
         f'<p class="sub">{tag_note}</p>' + bar_table(_ranking_rows(tags, 10), head=("tag", "conversations", "share"))
         + f'</div><div><h3>Characters</h3><p class="sub">{name_note}</p>'
         + bar_table(_ranking_rows(names, 10), head=("name", "messages", "share")) + "</div></div>"
+        + _tool_calls(stats)
     )
+
+
+def _tool_calls(stats: DatasetStats) -> str:
+    """The functions the data calls (only for data with tool calls)."""
+    if not stats.calling:
+        return ""
+    note = (f"{number(stats.functions.total)} calls in {number(stats.calling)} conversations "
+            f"({percent(stats.calling / max(stats.conversations, 1))}); share of all calls made to each function. "
+            "A model learns which tools to reach for from this mix.")
+    return ('<h3>Tool calls</h3>' f'<p class="sub">{note}</p>'
+            + bar_table(_ranking_rows(stats.functions, 10), head=("function", "calls", "share")))

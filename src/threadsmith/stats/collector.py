@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from threadsmith.checks.profile import detect_kind
 from threadsmith.checks.text import WORD, fold, folded_words
-from threadsmith.model import CANONICAL_ROLES, FUNCTION_CALL, Conversation, Message, RecordProblem
+from threadsmith.model import CANONICAL_ROLES, FUNCTION_CALL, Conversation, Message, RecordProblem, message_calls
 from threadsmith.stats.result import CHARS_PER_TOKEN, MARKUP_STYLES, DatasetStats, Ranking, SystemPrompts, Voice
 from threadsmith.stats.sketches import TOKEN_BOUNDS, TURN_BOUNDS, WORD_BOUNDS, Histogram, TopCounter, digest
 
@@ -62,6 +62,8 @@ class StatsCollector:
         self.previews: dict[int, str] = {}
         self.tags = TopCounter(max(500, top * 10))
         self.names = TopCounter(max(500, top * 10))
+        self.functions = TopCounter(max(500, top * 10))
+        self.calls = self.calling = 0
         self.sample: list[Conversation] = []
 
     def add(self, item: Conversation | RecordProblem) -> None:
@@ -73,10 +75,17 @@ class StatsCollector:
         self.conversations += 1
         if self.kind is None and len(self.sample) < _KIND_SAMPLE:
             self.sample.append(item)
-        chars = turns = 0
+        chars = turns = calls = 0
         for message in item.messages:
             chars += self._message(message)
             turns += message.role != "system"
+            if message.tool_calls or message.raw_role == FUNCTION_CALL:
+                for call in message_calls(message):
+                    self.functions.add(call.name)
+                    calls += 1
+        if calls:
+            self.calls += calls
+            self.calling += 1
         self.turns.add(turns)
         self.tokens.add(chars // CHARS_PER_TOKEN)
         if self.tokenizer is not None:
@@ -165,6 +174,7 @@ class StatsCollector:
                         self.with_system, self.system.distinct(), self.system.approximate)),
             tags=_ranking(self.tags, self.top, self.conversations),
             characters=_ranking(self.names, self.top, sum(self.messages.values())),
+            functions=_ranking(self.functions, self.top, self.calls), calling=self.calling,
             exact_tokens=self.exact.result() if tok is not None else None,
             exact_reply_tokens=self.exact_replies.result() if tok is not None else None,
             tokenizer=f"{tok.name} ({tok.template_name})" if tok is not None else None,

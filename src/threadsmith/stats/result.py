@@ -126,6 +126,10 @@ class DatasetStats:
     #: Exact tokens per assistant turn (its header, content and end of turn, as the template
     #: renders it; with a tokenizer only).
     exact_reply_tokens: Distribution | None = None
+    #: Tool calls per function called (``total``: all calls, in either dialect: model/calls.py).
+    functions: Ranking = Ranking((), 0)
+    #: Conversations that call a tool.
+    calling: int = 0
 
     def estimated_tokens(self) -> dict[str, int]:
         """Tokens per role, estimated as characters / 4."""
@@ -144,6 +148,8 @@ class DatasetStats:
             "voice": self.voice.to_dict(), "markup": dict(self.markup),
             "system_prompts": self.system_prompts.to_dict(),
             "tags": self.tags.to_dict(), "characters": self.characters.to_dict(),
+            "tool_calls": {"conversations": self.calling, "calls": self.functions.total,
+                           "functions": self.functions.to_dict()},
             "exact_tokens": None if self.exact_tokens is None else
             {"tokenizer": self.tokenizer, **self.exact_tokens.to_dict()},
             "exact_reply_tokens": None if self.exact_reply_tokens is None else
