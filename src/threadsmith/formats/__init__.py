@@ -1,7 +1,8 @@
 """Readers and writers: bytes <-> the conversation model.
 
 Read: OpenAI/ChatML ``messages``, ShareGPT, Alpaca, TRL prompt-completion, text rendered with a
-chat template, Human:/Assistant: transcripts and SillyTavern chats, sniffed per record. Write: the same formats, as JSONL.
+chat template, Human:/Assistant: transcripts and SillyTavern chats, sniffed per record. Write:
+the same formats, as JSONL.
 """
 
 from threadsmith.formats.reader import (

@@ -1,8 +1,9 @@
 """OpenAI / ChatML chat format: ``{"messages": [{"role": ..., "content": ...}, ...]}``.
 
 Also the TRL conversational "messages" shape, RoleThread's ChatML JSONL, and chat logs that keep
-the same messages under ``conversation`` (LMSYS-Chat-1M, WildChat; written back under that key). Lossless: role
-spellings (``GPT``, ``human``), names, weights, tool calls and unknown keys are written back.
+the same messages under ``conversation`` (LMSYS-Chat-1M, WildChat; written back under that key).
+Lossless: role spellings (``GPT``, ``human``), names, weights, tool calls and unknown keys are
+written back.
 Written from another format, calls are OpenAI's: a ShareGPT ``function_call`` turn becomes
 ``tool_calls`` (with ids, which results are paired to) and LLaMA-Factory's ``tools`` string a list.
 """
@@ -11,14 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from threadsmith.formats.record import (
-    RecordContext,
-    build_conversation,
-    decode_messages,
-    encode_message,
-    head,
-    tail,
-)
+from threadsmith.formats.record import RecordContext, build_conversation, decode_messages, encode_message, head, tail
 from threadsmith.model import Conversation, Message, with_call_ids
 from threadsmith.model.calls import openai_tools
 
