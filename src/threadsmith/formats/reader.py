@@ -1,4 +1,4 @@
-"""Reading dataset files: JSONL, JSON arrays, single JSON objects, ``.gz``, transcripts, Parquet.
+"""Reading dataset files: JSONL, JSON arrays, single JSON objects, ``.gz``, transcripts, Parquet and Arrow.
 
 Every record is sniffed on its own, so files that mix formats read completely. Nothing here
 raises for bad data: a line that cannot be read becomes a :class:`RecordProblem` with its line
@@ -20,7 +20,7 @@ from typing import Any, BinaryIO
 import orjson
 
 from threadsmith.errors import InputNotFound
-from threadsmith.formats import alpaca, openai, parquet, rendered, sharegpt, sillytavern, transcript, trl
+from threadsmith.formats import alpaca, columnar, openai, rendered, sharegpt, sillytavern, transcript, trl
 from threadsmith.formats.record import RecordContext, RecordInvalid
 from threadsmith.model import Conversation, ProblemKind, RecordProblem
 
@@ -29,7 +29,7 @@ RECORD_READERS = (openai, sharegpt, alpaca, trl, rendered, transcript)
 #: Every format name a file can be read as.
 READ_FORMATS = tuple(r.NAME for r in RECORD_READERS) + (sillytavern.NAME,)
 #: File name endings read as datasets when a folder is given.
-DATASET_SUFFIXES = (".jsonl", ".json", ".jsonl.gz", ".json.gz", ".ndjson", ".txt", ".parquet")
+DATASET_SUFFIXES = (".jsonl", ".json", ".jsonl.gz", ".json.gz", ".ndjson", ".txt", ".parquet", ".arrow")
 
 Item = Conversation | RecordProblem
 Progress = Callable[[int], None]
@@ -84,10 +84,10 @@ def read_file(
         raise InputNotFound(f"Cannot read {name}: {exc.strerror}") from None
     labels = {label.strip().lower(): role for label, role in (role_map or {}).items()}
     with handle:
-        magic = handle.read(4)
+        magic = handle.read(8)
         handle.seek(0)
-        if parquet.is_parquet(magic):
-            yield from parquet.read(name, decode_record, labels, progress)
+        if columnar.kind(magic, name) is not None:
+            yield from columnar.read(name, decode_record, labels, progress)
             return
         stream: BinaryIO = gzip.GzipFile(fileobj=handle) if magic[:2] == b"\x1f\x8b" else handle
         try:
@@ -108,7 +108,7 @@ def jsonl_chunks(
     name = os.fspath(path)
     with open(name, "rb") as handle:
         head = handle.read(4096)
-    if head[:2] == b"\x1f\x8b" or parquet.is_parquet(head) or _mode(head, name) != "lines":
+    if head[:2] == b"\x1f\x8b" or columnar.kind(head, name) is not None or _mode(head, name) != "lines":
         return None
     first = head.removeprefix(_BOM).split(b"\n", 1)[0]
     try:

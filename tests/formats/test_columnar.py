@@ -1,4 +1,4 @@
-"""Parquet files (Hugging Face shards, the hf export) read one record per row, like JSON lines."""
+"""Parquet and Arrow files (Hugging Face shards, save_to_disk folders, the hf export) read one record per row."""
 
 from __future__ import annotations
 
@@ -38,9 +38,9 @@ def test_rows_read_as_their_json_lines_would(tmp_path: Path) -> None:
 
 
 def test_sharegpt_rows_and_batches(tmp_path: Path, monkeypatch) -> None:
-    from threadsmith.formats import parquet
+    from threadsmith.formats import columnar
 
-    monkeypatch.setattr(parquet, "BATCH_ROWS", 2)
+    monkeypatch.setattr(columnar, "BATCH_ROWS", 2)
     path = write_parquet(tmp_path / "lf.parquet", [LLAMAFACTORY] * 5)
     seen: list[int] = []
     items = list(read_file(path, progress=seen.append))
@@ -61,7 +61,7 @@ def test_a_damaged_file_is_a_problem_not_a_traceback(tmp_path: Path) -> None:
     broken.write_bytes(good[: len(good) // 2])
     (problem,) = read_file(broken)
     assert isinstance(problem, RecordProblem) and problem.kind is ProblemKind.UNPARSEABLE
-    assert "not a readable Parquet file" in problem.detail
+    assert "not a readable parquet file" in problem.detail
 
 
 def test_audit_reads_parquet_files_and_folders(tmp_path: Path, cli_runner) -> None:
@@ -75,3 +75,26 @@ def test_audit_reads_parquet_files_and_folders(tmp_path: Path, cli_runner) -> No
     result = cli_runner.invoke(cli, ["audit", str(folder), "--format", "json", "--exit-zero"])
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["summary"]["conversations"] == 2
+
+
+def test_arrow_streams_and_files_read_like_parquet(tmp_path: Path) -> None:
+    table = pa.Table.from_pylist([PLAIN, {**PLAIN, "id": "p2"}])
+    with pa.ipc.new_stream(tmp_path / "data-00000-of-00001.arrow", table.schema) as stream:  # save_to_disk's
+        stream.write_table(table)
+    with pa.ipc.new_file(tmp_path / "file.arrow", table.schema) as file:
+        file.write_table(table)
+    for name in ("data-00000-of-00001.arrow", "file.arrow"):
+        items = list(read_file(tmp_path / name))
+        assert [(c.id, c.messages[1].text) for c in items] == [("p1", "Hello!"), ("p2", "Hello!")]
+
+
+def test_the_hf_export_reads_back_from_both_its_copies(tmp_path: Path) -> None:
+    from threadsmith.export import ExportOptions, export, file_source
+
+    source = tmp_path / "chats.jsonl"
+    source.write_bytes(as_bytes([PLAIN, {**PLAIN, "id": "p2"}]))
+    export(file_source(source), tmp_path / "out", ExportOptions(target="hf"))
+    parquet_rows = list(read_file(tmp_path / "out" / "data" / "train-00000-of-00001.parquet"))
+    arrow_rows = list(read_file(tmp_path / "out" / "arrow" / "train" / "data-00000-of-00001.arrow"))
+    original = list(read_file(source))
+    assert [c.messages for c in parquet_rows] == [c.messages for c in arrow_rows] == [c.messages for c in original]
