@@ -138,7 +138,8 @@ def stats_of(d: dict[str, Any]) -> DatasetStats:
                                      d["system_prompts"]["distinct"], _ranking(d["system_prompts"]["top"])),
         tags=_ranking(d["tags"]), characters=_ranking(d["characters"]),
         exact_tokens=_maybe_distribution(d["exact_tokens"]), tokenizer=d["tokenizer"],
-        exact_reply_tokens=_maybe_distribution(d["exact_reply_tokens"]))
+        exact_reply_tokens=_maybe_distribution(d["exact_reply_tokens"]),
+        functions=_ranking(d["functions"]), calling=d["calling"])
 
 
 def _distribution(d: dict[str, Any]) -> Distribution:
