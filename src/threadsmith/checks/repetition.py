@@ -377,8 +377,9 @@ class ReusedAssistantTurn(DatasetCheck):
         for row, ref in zip(kept, refs):
             msg = self._messages[row]
             if row == first:
-                text = (f"assistant message {msg} is reused verbatim in {len(kept) - 1} other conversations "
-                        f"({listing(refs[1:])})")
+                others = len(kept) - 1
+                text = (f"assistant message {msg} is reused verbatim in {others} other conversation"
+                        f"{'s' if others != 1 else ''} ({listing(refs[1:])})")
             else:
                 text = (f"assistant message {msg} repeats assistant message {first_msg} of "
                         f"{where(first_ref, ref)} verbatim ({len(kept)} conversations share it)")

@@ -42,6 +42,14 @@ def _parameters(conversation: Conversation) -> dict[str, Any] | None:
     return _last_tools[1]
 
 
+def _parses(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -91,8 +99,9 @@ class InvalidToolArguments(_CallCheck):
     def _hits(self, conversation: Conversation) -> Iterator[Hit]:
         for index, message in enumerate(conversation.messages):
             if message.raw_role == FUNCTION_CALL and not message_calls(message):
-                yield Hit(index, f"message {index} is a function_call turn whose value is not a call "
-                                 f"({{\"name\": ..., \"arguments\": {{...}}}}): {_short(message.text)!r}")
+                what = "is not a call ({\"name\": ..., \"arguments\": {...}})" if _parses(message.text) else \
+                    "is not valid JSON"
+                yield Hit(index, f"message {index} is a function_call turn whose value {what}: {_short(message.text)!r}")
                 continue
             for call in message_calls(message):
                 if not isinstance(arguments_object(call.arguments), dict):
