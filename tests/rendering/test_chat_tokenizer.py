@@ -142,3 +142,26 @@ def test_the_entry_tools_reach_the_template() -> None:
     rendered = tok.render(defined)
     assert rendered.text == "[weather;]w?|sun|"  # LLaMA-Factory's JSON string, given as OpenAI's list
     assert "weather" not in _trained_text(tok, rendered) and "sun" in _trained_text(tok, rendered)
+
+
+TOOL_TEMPLATE = ("{% for m in messages %}<|im_start|>{{ m.role }}\n{% if m.role == 'assistant' %}{% generation %}"
+                 "{{ m.content }}{% for c in m.tool_calls or [] %}<tool_call>{\"name\": \"{{ c.function.name }}\", "
+                 "\"arguments\": {{ c.function.arguments | tojson }}}</tool_call>{% endfor %}<|im_end|>"
+                 "{% endgeneration %}{% else %}{{ m.content }}<|im_end|>{% endif %}\n{% endfor %}")
+
+
+@pytest.mark.parametrize("dialect", ["openai", "sharegpt"])
+def test_a_call_turn_owns_its_call_tokens(dialect: str) -> None:
+    from threadsmith.model import FUNCTION_CALL, Conversation, Message, ToolCall
+
+    tok = byte_tokenizer(TOOL_TEMPLATE)
+    call = (Message("assistant", "", tool_calls=(ToolCall("c1", "weather", '{"city": "Oslo"}'),)) if dialect == "openai"
+            else Message("assistant", '{"name": "weather", "arguments": {"city": "Oslo"}}', raw_role=FUNCTION_CALL))
+    conv = Conversation("t", (Message("user", "Weather?"), call, Message("tool", "rain"), Message("assistant", "Rain.")))
+    rendered = tok.render(conv)
+    span = rendered.spans[1]
+    assert span.content is not None  # not "left out by the template" (TM007 used to say so)
+    turn = rendered.text[span.start:span.end]
+    assert turn.startswith("<|im_start|>assistant\n") and '"arguments": {"city": "Oslo"}}</tool_call><|im_end|>' in turn
+    assert span.trained is not None and "tool_call" in rendered.text[span.trained[0]:span.trained[1]]
+    assert rendered.text[rendered.spans[2].start:rendered.spans[2].end].strip() == "<|im_start|>tool\nrain<|im_end|>"

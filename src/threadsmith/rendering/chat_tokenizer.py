@@ -206,6 +206,7 @@ class ChatTokenizer:
             return exc
         contents = [m["content"] for m in messages]
         located = _locate_exact(text, skeleton, contents) or _locate_by_search(text, contents)
+        located = _locate_calls(text, located, messages, self.end_of_turn)
         regions = _regions(text, located, self.end_of_turn)
         return _Layout(text, located, regions, generation, self.template.has_generation_markers, self.end_of_turn)
 
@@ -336,6 +337,28 @@ def _locate_exact(text: str, parts: list[Any], contents: list[str]) -> list[tupl
         found[index] = (pos, pos + len(variant))
         pos += len(variant)
     return found if text[pos:] == parts[-1] else None
+
+
+def _locate_calls(text: str, located: list[tuple[int, int] | None], messages: list[dict[str, Any]],
+                  end_of_turn: str) -> list[tuple[int, int] | None]:
+    """A calling message's span runs on over its calls to its end of turn: from its content, or from
+    its first function's name when it has no text (the calls are written by the template, not found
+    as content), so the call is counted, trained and shown as that message's."""
+    out = list(located)
+    cursor = 0
+    for k, message in enumerate(messages):
+        calls, span = message.get("tool_calls"), located[k]
+        if calls:
+            following = next((s[0] for s in located[k + 1:] if s is not None), len(text))
+            name = calls[0]["function"]["name"]
+            start = span[0] if span is not None else text.find(name, cursor, following)
+            if start >= 0:
+                after = span[1] if span is not None else start + len(name)
+                stop = text.find(end_of_turn, after, following) if end_of_turn else -1
+                out[k] = (start, stop if stop >= 0 else after)
+        if out[k] is not None:
+            cursor = out[k][1]
+    return out
 
 
 def _locate_by_search(text: str, contents: list[str]) -> list[tuple[int, int] | None]:
