@@ -114,17 +114,30 @@ def test_sort_and_tag_list_in_chromium(browser_context, tmp_path) -> None:
         page.close()
 
 
-def test_the_editor_spells_out_tool_calls(tmp_path) -> None:
+
+def _editor_page(tmp_path, record: dict, dataset: str) -> str:
+    """The editor page of the one entry of a workspace holding ``record``."""
     from fastapi.testclient import TestClient
 
-    from tests.formats.test_tool_calls import OPENAI
     from tests.web.conftest import write
     from threadsmith.web import create_app
     from threadsmith.workspace import Workspace
 
     with Workspace.open(tmp_path / "ws") as ws:
-        ws.import_files([write(tmp_path / "tools.jsonl", [OPENAI])], "tools")
+        ws.import_files([write(tmp_path / f"{dataset}.jsonl", [record])], dataset)
         path = ws.path
     with TestClient(create_app(str(path)), base_url="http://127.0.0.1:8000") as client:
-        page = client.get("/datasets/tools/entries/tools:0").text
+        return client.get(f"/datasets/{dataset}/entries/{dataset}:0").text
+
+
+def test_the_editor_spells_out_tool_calls(tmp_path) -> None:
+    from tests.formats.test_tool_calls import OPENAI
+
+    page = _editor_page(tmp_path, OPENAI, "tools")
     assert "→ get_weather({&#34;city&#34;: &#34;Paris&#34;})" in page and "result of c1" in page
+
+
+def test_the_editor_marks_a_sharegpt_function_call_turn(tmp_path) -> None:
+    from tests.formats.test_tool_calls import LLAMAFACTORY
+
+    assert _editor_page(tmp_path, LLAMAFACTORY, "lf").count(">function call</span>") == 1
