@@ -94,3 +94,18 @@ def test_the_token_estimate_counts_calls_and_tool_definitions(tmp_path: Path) ->
     tools = len(orjson.dumps(OPENAI["tools"]))
     assert total - bare_total == (-(-with_call // 4) - -(-words // 4)) + -(-tools // 4)
     assert trained - bare_trained == -(-with_call // 4) - -(-words // 4)  # the call is trained like its words
+
+
+def test_llamafactory_gathers_parallel_results_into_one_observation(tmp_path: Path) -> None:
+    record = {"messages": [
+        {"role": "user", "content": "Weather in Oslo and Rome?"},
+        {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "a", "type": "function", "function": {"name": "weather", "arguments": '{"city": "Oslo"}'}},
+            {"id": "b", "type": "function", "function": {"name": "weather", "arguments": '{"city": "Rome"}'}}]},
+        {"role": "tool", "tool_call_id": "a", "content": '{"sky": "rain"}'},
+        {"role": "tool", "tool_call_id": "b", "content": "sunny"},
+        {"role": "assistant", "content": "Rain in Oslo, sun in Rome."}]}
+    out = BUILDERS["llamafactory"](conversation(record, tmp_path))
+    assert [t["from"] for t in out["conversations"]] == ["human", "function_call", "observation", "gpt"]
+    assert len(json.loads(out["conversations"][1]["value"])) == 2
+    assert json.loads(out["conversations"][2]["value"]) == [{"sky": "rain"}, "sunny"]

@@ -48,8 +48,8 @@ class ToolCallWithoutResult(ConversationCheck):
         for i, message in enumerate(conversation.messages):
             for call in message.tool_calls:
                 pending.append((i, call.id, call.name))
-            if message.raw_role == FUNCTION_CALL and not message.tool_calls:
-                pending.append((i, None, _called(message.text)))
+            if message.raw_role == FUNCTION_CALL and not message.tool_calls:  # one or several calls (parallel)
+                pending += [(i, None, call.name) for call in parse_function_call(message.text)] or [(i, None, FUNCTION_CALL)]
             if message.role == "tool":
                 match = next((p for p in pending if message.tool_call_id is not None and p[1] == message.tool_call_id), None)
                 if match is None and pending and (message.tool_call_id is None or pending[0][1] is None):
@@ -61,12 +61,6 @@ class ToolCallWithoutResult(ConversationCheck):
         for i, call_id, name in pending:
             label = f"{name!r}" + (f" (id {call_id})" if call_id else "")
             yield Hit(i, f"message {i} calls tool {label} but no tool result follows")
-
-
-def _called(value: str) -> str:
-    """The function a ShareGPT ``function_call`` value names (the first, for parallel calls)."""
-    calls = parse_function_call(value)
-    return calls[0].name if calls else FUNCTION_CALL
 
 
 @register

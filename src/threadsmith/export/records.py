@@ -213,12 +213,20 @@ def llamafactory(conversation: Conversation) -> Record:
     """``llamafactory``: ShareGPT formatting as LLaMA-Factory reads it (system as its own column).
 
     LLaMA-Factory wants user-side turns (``human``, ``observation``) at odd positions and
-    model-side turns (``gpt``, ``function_call``) at even positions, ending on a model turn.
+    model-side turns (``gpt``, ``function_call``) at even positions, ending on a model turn. The
+    results of parallel calls (tool messages in a row) become one ``observation`` turn holding
+    them as a JSON list, answering the one ``function_call`` turn that holds the calls.
     """
     messages = list(conversation.messages)
     system = messages.pop(0).text if messages and messages[0].role == "system" else None
-    turns = []
-    for index, message in enumerate(with_call_ids(messages, assign_ids=False)):
+    turns: list[dict[str, Any]] = []
+    results: list[str] = []  # the tool messages of the observation turn being gathered
+    for message in with_call_ids(messages, assign_ids=False):
+        if message.role == "tool" and results:
+            results.append(message.text)
+            continue
+        _close_results(turns, results)
+        index = len(turns)
         if message.role == "assistant" and message.tool_calls:
             if message.text.strip():
                 raise _refuse(conversation, f"has an assistant turn at position {index + 1} after the system prompt "
@@ -234,12 +242,29 @@ def llamafactory(conversation: Conversation) -> Record:
                                         "LLaMA-Factory needs user and assistant turns alternating, user first",
                           "Merge or drop the out-of-order turns, or export as trl.")
         turns.append({"from": label, "value": value})
+        if label == "observation":
+            results = [value]
+    _close_results(turns, results)
     if not turns or len(turns) % 2:
         raise _refuse(conversation, "does not end on an assistant turn", "Drop the trailing user turn, or export as trl.")
     record: Record = {"conversations": turns}
     if system is not None:
         record["system"] = system
     return _llamafactory_tools(record, conversation)
+
+
+def _close_results(turns: list[dict[str, Any]], results: list[str]) -> None:
+    """The last observation turn holds every result gathered (a JSON list when there are several)."""
+    if len(results) > 1:
+        turns[-1]["value"] = orjson.dumps([_json_or_text(r) for r in results]).decode()
+    results.clear()
+
+
+def _json_or_text(text: str) -> Any:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return text
 
 
 #: Target name -> record builder.
