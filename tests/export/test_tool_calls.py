@@ -109,3 +109,15 @@ def test_llamafactory_gathers_parallel_results_into_one_observation(tmp_path: Pa
     assert [t["from"] for t in out["conversations"]] == ["human", "function_call", "observation", "gpt"]
     assert len(json.loads(out["conversations"][1]["value"])) == 2
     assert json.loads(out["conversations"][2]["value"]) == [{"sky": "rain"}, "sunny"]
+
+
+def test_openai_refuses_a_tool_result_without_its_call_and_keeps_a_final_call(tmp_path: Path) -> None:
+    orphan = {"messages": [{"role": "user", "content": "Weather?"}, {"role": "tool", "content": "rain"},
+                           {"role": "assistant", "content": "It rains."}]}
+    with pytest.raises(UnsupportedConversion, match=r"tool result \(message 1\) that answers no tool call") as raised:
+        BUILDERS["openai"](conversation(orphan, tmp_path))
+    assert "--drop-code ST015" in raised.value.hint
+    ends_on_call = {"messages": [{"role": "user", "content": "Weather in Oslo?"}, {"role": "assistant", "content": None,
+                    "tool_calls": [{"id": "c", "type": "function", "function": {"name": "weather", "arguments": "{}"}}]}]}
+    out = BUILDERS["openai"](conversation(ends_on_call, tmp_path))  # teaches when to call: OpenAI's own example shape
+    assert out["messages"][-1]["tool_calls"][0]["id"] == "c"

@@ -89,14 +89,21 @@ def openai_chat(conversation: Conversation) -> Record:
     """``openai``: a chat fine-tuning example, checked against OpenAI's documented constraints.
 
     Roles must be system/developer/user/assistant/tool; at least one assistant message must be
-    trained (``weight`` absent or 1); ``weight`` is only allowed on assistant messages and is 0 or 1.
+    trained (``weight`` absent or 1); ``weight`` is only allowed on assistant messages and is 0 or 1;
+    a tool message must answer a call made before it.
     """
     messages = []
     trained = 0
+    called: set[str] = set()
     for index, message in enumerate(with_call_ids(conversation.messages, assign_ids=True)):
         if message.role not in OPENAI_ROLES:
             raise _refuse(conversation, f"has a message {index} with role {message.role!r}, which OpenAI fine-tuning "
                                         "does not accept", "Map the speaker to a role with [roles] in threadsmith.toml.")
+        called.update(call.id for call in message.tool_calls if call.id)
+        if message.role == "tool" and message.tool_call_id not in called:
+            raise _refuse(conversation, f"has a tool result (message {index}) that answers no tool call before it; "
+                                        "OpenAI rejects a tool message without its call",
+                          "Leave such entries out with --drop-code ST015, or add the call.")
         out: dict[str, Any] = {"role": message.role}
         if message.name is not None and message.role in ("user", "assistant", "system"):
             out["name"] = _openai_name(message.name)
