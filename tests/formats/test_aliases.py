@@ -46,3 +46,21 @@ def test_a_preference_pair_is_read_as_its_chosen_conversation(read_one, record: 
     assert same_json(to_record(conv, "trl"), record)
     assert to_record(conv, "openai")["messages"] == [{"role": "user", "content": "Hi"},
                                                      {"role": "assistant", "content": "Hello!"}]
+
+
+@pytest.mark.parametrize("system", ["You are terse.", [{"type": "text", "text": "You are terse."}]],
+                         ids=["string", "anthropic-blocks"])
+def test_a_top_level_system_is_the_first_message_and_goes_back_where_it_was(read_one, system) -> None:
+    record = {"system": system, "messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]}
+    conv = read_one(record)
+    assert conv.roles() == ("system", "user", "assistant") and conv.messages[0].text == "You are terse."
+    assert "system" not in conv.metadata and same_json(to_record(conv), record)
+    assert to_record(conv, "trl")["prompt"][0]["role"] == "system"  # a message of its own in other formats
+
+
+def test_a_system_key_beside_a_system_message_stays_data(read_one) -> None:
+    record = {"system": "Old prompt.", "messages": [{"role": "system", "content": "New prompt."},
+                                                     {"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Yo"}]}
+    conv = read_one(record)
+    assert [m.text for m in conv.messages if m.role == "system"] == ["New prompt."]
+    assert conv.metadata == {"system": "Old prompt."} and same_json(to_record(conv), record)

@@ -2,8 +2,9 @@
 
 Also the TRL conversational "messages" shape, RoleThread's ChatML JSONL, and chat logs that keep
 the same messages under ``conversation`` (LMSYS-Chat-1M, WildChat; written back under that key).
-Lossless: role spellings (``GPT``, ``human``), names, weights, tool calls and unknown keys are
-written back.
+A top-level ``system`` (Anthropic's and Amazon Bedrock's shape) is read as the first message
+and written back where it was. Lossless: role spellings (``GPT``, ``human``), names, weights,
+tool calls and unknown keys are written back.
 Written from another format, calls are OpenAI's: a ShareGPT ``function_call`` turn becomes
 ``tool_calls`` (with ids, which results are paired to) and LLaMA-Factory's ``tools`` string a list.
 """
@@ -12,7 +13,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from threadsmith.formats.record import RecordContext, build_conversation, decode_messages, encode_message, head, tail
+from threadsmith.formats.record import (
+    RecordContext,
+    build_conversation,
+    decode_content,
+    decode_messages,
+    encode_content,
+    encode_message,
+    head,
+    tail,
+)
 from threadsmith.model import Conversation, Message, with_call_ids
 from threadsmith.model.calls import openai_tools
 
@@ -38,8 +48,14 @@ def is_list_of(value: Any, key: str) -> bool:
 def read(record: dict[str, Any], ctx: RecordContext) -> Conversation:
     """One record to a conversation; unknown keys become metadata."""
     key = "messages" if "messages" in record else ALIAS
-    hints = {"messages_key": key} if key != "messages" else None
-    return build_conversation(record, ctx, NAME, _messages(record[key], ctx), {key}, hints)
+    hints: dict[str, Any] = {"messages_key": key} if key != "messages" else {}
+    messages, used = _messages(record[key], ctx), {key}
+    system = record.get("system")
+    if isinstance(system, (str, list)) and not (messages and messages[0].role == "system"):
+        messages = (Message("system", decode_content(system, 0)), *messages)  # Anthropic's and Bedrock's system key
+        used.add("system")
+        hints["system_key"] = True
+    return build_conversation(record, ctx, NAME, messages, used, hints)
 
 
 def _messages(value: Any, ctx: RecordContext) -> tuple[Message, ...]:
@@ -63,8 +79,11 @@ def write(conversation: Conversation) -> dict[str, Any]:
     keep = conversation.source.format == NAME
     record = head(conversation)
     messages = conversation.messages if keep else with_call_ids(conversation.messages, assign_ids=True)
-    key = conversation.source.hints.get("messages_key", "messages") if keep else "messages"
-    record[key] = [encode_message(m, keep_spelling=keep) for m in messages]
+    hints = conversation.source.hints if keep else {}
+    if hints.get("system_key") and messages and messages[0].role == "system":
+        record["system"] = encode_content(messages[0].content)
+        messages = messages[1:]
+    record[hints.get("messages_key", "messages")] = [encode_message(m, keep_spelling=keep) for m in messages]
     record.update(tail(conversation))
     if not keep and "tools" in record:
         record["tools"] = openai_tools(record["tools"])
