@@ -45,7 +45,7 @@ def _parameters(conversation: Conversation) -> dict[str, Any] | None:
 def _parses(text: str) -> bool:
     try:
         json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     return True
 

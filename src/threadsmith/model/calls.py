@@ -7,6 +7,11 @@ call as a ``function_call`` turn whose value is the call's JSON (``{"name": ...,
 The ShareGPT reader keeps that value as the turn's content, so the file is written back byte for
 byte; writers of the other formats ask :func:`message_calls` or :func:`with_call_ids` for the
 calls, so a call is never written as the text of a reply.
+
+Tool definitions (an entry's ``tools``) come as OpenAI's list of ``{"type": "function",
+"function": {...}}`` or as LLaMA-Factory's JSON string of plain schemas: :func:`openai_tools`,
+:func:`plain_tools` and :func:`tool_parameters` read either. Text that is not JSON, or JSON nested
+too deep to parse, is never an error here: it is not a call, not arguments, not definitions.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ def parse_function_call(value: str) -> tuple[ToolCall, ...]:
     value is not a call object or a list of them."""
     try:
         data = json.loads(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         return ()
     calls = []
     for item in data if isinstance(data, list) else [data]:
@@ -68,7 +73,7 @@ def arguments_object(arguments: Any) -> Any:
     if isinstance(arguments, str):
         try:
             value = json.loads(arguments)
-        except ValueError:
+        except (ValueError, RecursionError):
             return arguments
         return value if isinstance(value, dict) else arguments
     return arguments
@@ -115,7 +120,7 @@ def openai_tools(tools: Any) -> Any:
     if isinstance(tools, str):
         try:
             parsed = json.loads(tools)
-        except ValueError:
+        except (ValueError, RecursionError):
             return tools
         if not isinstance(parsed, list):
             return tools
