@@ -221,8 +221,8 @@ def llamafactory(conversation: Conversation) -> Record:
 
     LLaMA-Factory wants user-side turns (``human``, ``observation``) at odd positions and
     model-side turns (``gpt``, ``function_call``) at even positions, ending on a model turn. The
-    results of parallel calls (tool messages in a row) become one ``observation`` turn holding
-    them as a JSON list, answering the one ``function_call`` turn that holds the calls.
+    results of parallel calls (tool messages in a row) become one ``observation`` turn, joined the
+    way LLaMA-Factory's own OpenAI converter joins them, answering the one ``function_call`` turn.
     """
     messages = list(conversation.messages)
     system = messages.pop(0).text if messages and messages[0].role == "system" else None
@@ -260,18 +260,16 @@ def llamafactory(conversation: Conversation) -> Record:
     return _llamafactory_tools(record, conversation)
 
 
+#: How LLaMA-Factory joins the results of parallel calls into one observation (its own OpenAI
+#: converter does this; its templates wrap the observation in <tool_response> tags).
+LLAMAFACTORY_RESULTS_JOINT = "\n</tool_response>\n<tool_response>\n"
+
+
 def _close_results(turns: list[dict[str, Any]], results: list[str]) -> None:
-    """The last observation turn holds every result gathered (a JSON list when there are several)."""
+    """The last observation turn holds every result gathered, joined as LLaMA-Factory joins them."""
     if len(results) > 1:
-        turns[-1]["value"] = orjson.dumps([_json_or_text(r) for r in results]).decode()
+        turns[-1]["value"] = LLAMAFACTORY_RESULTS_JOINT.join(results)
     results.clear()
-
-
-def _json_or_text(text: str) -> Any:
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return text
 
 
 #: Target name -> record builder.
