@@ -64,3 +64,16 @@ def test_a_system_key_beside_a_system_message_stays_data(read_one) -> None:
     conv = read_one(record)
     assert [m.text for m in conv.messages if m.role == "system"] == ["New prompt."]
     assert conv.metadata == {"system": "Old prompt."} and same_json(to_record(conv), record)
+
+
+def test_dolly_records_are_alpaca_with_their_own_keys(read_one) -> None:
+    record = {"instruction": "Summarize the passage.", "context": "Virgin Australia commenced services in 2000.",
+              "response": "It began flying in 2000.", "category": "summarization"}
+    conv = read_one(record)
+    assert conv.source.format == "alpaca" and conv.metadata == {"category": "summarization"}
+    assert [m.text for m in conv.messages] == ["Summarize the passage.\n\nVirgin Australia commenced services in 2000.",
+                                               "It began flying in 2000."]
+    assert same_json(to_record(conv), record)
+    assert set(to_record(conv, "alpaca")) == {"instruction", "context", "response", "category"}
+    no_context = read_one({"instruction": "Name a colour.", "context": "", "response": "Teal."})
+    assert same_json(to_record(no_context), {"instruction": "Name a colour.", "context": "", "response": "Teal."})

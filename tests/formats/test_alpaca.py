@@ -66,5 +66,5 @@ def test_invalid_shapes(read_one, record, kind) -> None:
 
 
 def test_instruction_without_output_is_not_alpaca(read_one) -> None:
-    problem = read_one({"instruction": "q", "response": "a"})
-    assert problem.kind is ProblemKind.UNRECOGNIZED and "instruction, response" in problem.detail
+    problem = read_one({"instruction": "q", "answer": "a"})  # (Dolly's "response" is read: test_aliases.py)
+    assert problem.kind is ProblemKind.UNRECOGNIZED and "answer, instruction" in problem.detail

@@ -1,5 +1,8 @@
 """Alpaca: ``{"instruction": ..., "input": ..., "output": ...}`` (+ ``system``, ``history``).
 
+Dolly's spelling of the same shape (``{"instruction", "context", "response"}``, databricks-dolly-15k)
+is read too, and written back with its own keys.
+
 The user turn is the instruction, then a blank line and the input when there is one. Writing
 is single-turn only: a multi-turn conversation cannot become one Alpaca record without losing
 turns, so it is an error naming the record. The one exception is a record read from Alpaca
@@ -18,12 +21,17 @@ from threadsmith.formats.record import RecordContext, RecordInvalid, build_conve
 from threadsmith.model import Conversation, Message, ProblemKind
 
 NAME = "alpaca"
-_KEYS = frozenset({"instruction", "input", "output", "system", "history"})
+#: The keys of the input and of the output: Alpaca's, then Dolly's.
+_INPUTS, _OUTPUTS = ("input", "context"), ("output", "response")
 
 
 def matches(record: dict[str, Any]) -> bool:
-    """True for records with ``instruction`` and ``output`` keys."""
-    return "instruction" in record and "output" in record
+    """True for records with ``instruction`` and ``output`` (or Dolly's ``response``) keys."""
+    return "instruction" in record and ("output" in record or "response" in record)
+
+
+def _key(record: dict[str, Any], choices: tuple[str, str]) -> str:
+    return choices[1] if choices[0] not in record and choices[1] in record else choices[0]
 
 
 def _text(record: dict[str, Any], key: str) -> str:
@@ -50,7 +58,8 @@ def _history(value: Any) -> list[Message]:
 
 def read(record: dict[str, Any], ctx: RecordContext) -> Conversation:
     """One Alpaca record to a conversation."""
-    instruction, user_input, output = _text(record, "instruction"), _text(record, "input"), _text(record, "output")
+    input_name, output_name = _key(record, _INPUTS), _key(record, _OUTPUTS)
+    instruction, user_input, output = _text(record, "instruction"), _text(record, input_name), _text(record, output_name)
     system = _text(record, "system")
     messages: list[Message] = [Message("system", system)] if system else []
     messages += _history(record.get("history"))
@@ -59,11 +68,14 @@ def read(record: dict[str, Any], ctx: RecordContext) -> Conversation:
     hints = {
         "instruction": instruction,
         "input": user_input,
-        "input_key": "input" in record,
+        "input_key": input_name in record,
         "system_key": "system" in record,
         "history_key": "history" in record,
+        **({"input_name": input_name} if input_name != "input" else {}),
+        **({"output_name": output_name} if output_name != "output" else {}),
     }
-    return build_conversation(record, ctx, NAME, messages, _KEYS, hints)
+    used = {"instruction", input_name, output_name, "system", "history"}
+    return build_conversation(record, ctx, NAME, messages, used, hints)
 
 
 def _pairs(conversation: Conversation, messages: list[Message], history: bool) -> list[list[str]]:
@@ -91,8 +103,8 @@ def write(conversation: Conversation) -> dict[str, Any]:
     record = head(conversation)
     record["instruction"] = instruction
     if user_input or hints.get("input_key", True):
-        record["input"] = user_input
-    record["output"] = output
+        record[hints.get("input_name", "input")] = user_input
+    record[hints.get("output_name", "output")] = output
     if system is not None or hints.get("system_key"):
         record["system"] = system or ""
     if hints.get("history_key"):
