@@ -77,3 +77,26 @@ def test_dolly_records_are_alpaca_with_their_own_keys(read_one) -> None:
     assert set(to_record(conv, "alpaca")) == {"instruction", "context", "response", "category"}
     no_context = read_one({"instruction": "Name a colour.", "context": "", "response": "Teal."})
     assert same_json(to_record(no_context), {"instruction": "Name a colour.", "context": "", "response": "Teal."})
+
+
+OPENAI_DPO = {"input": {"messages": [{"role": "user", "content": "Hi"}], "tools": [], "parallel_tool_calls": True},
+              "preferred_output": [{"role": "assistant", "content": "Hello!"}],
+              "non_preferred_output": [{"role": "assistant", "content": "What."}]}
+
+
+def test_an_openai_preference_record_is_its_preferred_conversation(read_one) -> None:
+    conv = read_one(OPENAI_DPO)
+    assert conv.source.format == "openai-preference" and conv.messages == HELLO
+    assert conv.metadata == {"non_preferred_output": OPENAI_DPO["non_preferred_output"]}
+    assert same_json(to_record(conv), OPENAI_DPO)
+    assert to_record(conv, "openai")["messages"] == [{"role": "user", "content": "Hi"},
+                                                     {"role": "assistant", "content": "Hello!"}]
+
+
+def test_a_conversation_without_a_second_answer_is_no_preference_record(read_one) -> None:
+    from threadsmith.errors import UnsupportedConversion
+
+    with pytest.raises(UnsupportedConversion, match="no non-preferred answer") as raised:
+        to_record(read_one({"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Yo"}]}),
+                  "openai-preference")
+    assert "openai" in raised.value.hint

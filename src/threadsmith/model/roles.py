@@ -30,6 +30,7 @@ NATIVE_SPELLINGS: dict[str, frozenset[str]] = {
                            "assistant"}),
     "alpaca": frozenset({"system", "user", "assistant"}),
     "trl": frozenset({"system", "user", "assistant", "tool"}),
+    "openai-preference": frozenset({"system", "user", "assistant", "tool", "developer"}),
     "transcript": frozenset({"Human", "User", "Assistant", "System"}),
     "rendered": frozenset({"system", "user", "assistant", "tool", "model", "ipython"}),
     "sillytavern": frozenset({"system", "user", "assistant"}),
