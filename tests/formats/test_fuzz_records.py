@@ -16,7 +16,7 @@ KEYS = ["messages", "conversations", "conversation", "system", "tools", "input",
         "name", "arguments", "weight", "id", "tags", "type", "parts"]
 TEXTS = ["", "Hi", "user", "assistant", "gpt", "human", "function_call", "observation", "tool", "system",
          '{"name": "f", "arguments": {"a": 1}}', "[1, 2]", "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nYo<|im_end|>",
-         "<s>[INST] Hi [/INST] Yo </s>", "\n\nHuman: Hi\n\nAssistant: Yo", "[/INST]", "{{char}}"]
+         "<s>[INST] Hi [/INST] Yo </s>", "### Instruction:\nHi\n\n### Input:\nx\n\n### Response:\nYo</s>", "\n\nHuman: Hi\n\nAssistant: Yo", "[/INST]", "{{char}}"]
 scalars = st.one_of(st.sampled_from(TEXTS), st.text(max_size=8), st.integers(-2, 3), st.booleans(), st.none(),
                     st.floats(allow_nan=False, allow_infinity=False, width=16))
 values = st.recursive(scalars, lambda inner: st.one_of(

@@ -153,3 +153,30 @@ def test_rendered_texts_read_back_exactly_whatever_their_spacing() -> None:
         assert to_record(item)["text"] == text
 
     check()
+
+
+ALPACA_TEXT = ("Below is an instruction that describes a task, paired with an input that provides further context. "
+               "Write a response that appropriately completes the request.\n\n### Instruction:\nSummarize the text."
+               "\n\n### Input:\nThe cat sat on the mat all day.\n\n### Response:\nA cat spent the day on a mat.</s>")
+
+
+def test_alpaca_prompt_text_is_one_exchange_written_back_in_its_layout(read_one) -> None:
+    conv = read_one({"text": ALPACA_TEXT})
+    assert conv.source.hints["template"] == "alpaca-text"
+    assert [(m.role, m.text) for m in conv.messages] == [
+        ("user", "Summarize the text.\n\nThe cat sat on the mat all day."), ("assistant", "A cat spent the day on a mat.")]
+    assert to_record(conv)["text"] == ALPACA_TEXT
+    edited = replace(conv, messages=(conv.messages[0], replace(conv.messages[1], content="A cat napped.")))
+    assert to_record(edited)["text"] == ALPACA_TEXT.replace("A cat spent the day on a mat.", "A cat napped.")
+    assert to_record(conv, "alpaca") == {"instruction": "Summarize the text.\n\nThe cat sat on the mat all day.",
+                                         "input": "", "output": "A cat spent the day on a mat."}
+
+
+def test_alpaca_prompt_text_without_a_response_or_with_more_turns(read_one) -> None:
+    from threadsmith.errors import UnsupportedConversion
+
+    assert isinstance(read_one({"text": "### Instruction:\nWrite a haiku\n\n### Response:\n"}), RecordProblem)
+    conv = read_one({"text": "### Instruction:\nName a colour.\n\n### Response:\nTeal."})
+    longer = replace(conv, messages=(*conv.messages, Message("user", "Another?"), Message("assistant", "Ochre.")))
+    with pytest.raises(UnsupportedConversion, match="one user turn and one assistant turn"):
+        to_record(longer)

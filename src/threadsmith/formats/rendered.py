@@ -12,6 +12,7 @@ llama3     ``<|start_header_id|>ROLE<|end_header_id|>\\n\\nCONTENT<|eot_id|>``
 gemma      ``<start_of_turn>ROLE\\nCONTENT<end_of_turn>`` joined by ``\\n`` (``model`` is the assistant)
 phi3       ``<|ROLE|>\\nCONTENT<|end|>`` joined by ``\\n``
 llama2     ``<s>[INST] USER [/INST] REPLY </s>`` (Llama 2, Mistral; turns by position: inst.py)
+alpaca     ``### Instruction:\\n...\\n\\n### Response:\\n...`` (one exchange: alpaca_text.py)
 =========  ================================================================================
 
 A record is read this way when its text holds at least two turns of one template, one of them
@@ -28,7 +29,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from threadsmith.formats import inst
+from threadsmith.formats import alpaca_text, inst
 from threadsmith.formats.record import RecordContext, RecordInvalid, build_conversation, head, resolve_role, tail
 from threadsmith.model import Conversation, Message, ProblemKind
 
@@ -76,8 +77,8 @@ def _template(text: Any) -> _Template | None:
 
 
 def _text_key(record: dict[str, Any]) -> str | None:
-    return next((key for key in TEXT_KEYS if _template(record.get(key)) is not None or inst.is_inst(record.get(key))),
-                None)
+    return next((key for key in TEXT_KEYS if _template(record.get(key)) is not None or inst.is_inst(record.get(key))
+                 or alpaca_text.is_alpaca_text(record.get(key))), None)
 
 
 def matches(record: dict[str, Any]) -> bool:
@@ -122,8 +123,11 @@ def read(record: dict[str, Any], ctx: RecordContext) -> Conversation:
     key = _text_key(record)
     if key is None:
         raise RecordInvalid(ProblemKind.UNRECOGNIZED, "no rendered chat text")
-    template = _template(record[key])
-    turns, hints = split(record[key], template) if template is not None else inst.split(record[key])
+    text, template = record[key], _template(record[key])
+    if template is not None:
+        turns, hints = split(text, template)
+    else:
+        turns, hints = inst.split(text) if inst.is_inst(text) else alpaca_text.split(text)
     own = dict(template.roles) if template is not None else {}
     messages = []
     for label, content in turns:
@@ -138,6 +142,8 @@ def write(conversation: Conversation) -> dict[str, Any]:
     hints = conversation.source.hints if keep else {}
     if hints.get("template") == inst.NAME:
         return _record(conversation, hints, inst.render(conversation.messages, hints))
+    if hints.get("template") == alpaca_text.NAME:
+        return _record(conversation, hints, alpaca_text.render(conversation.messages, hints))
     template = _BY_NAME.get(hints.get("template", "chatml"), TEMPLATES[0])
     messages = conversation.messages
     same = hints.get("turns") == len(messages)  # else turns were added or removed: the template's own layout
