@@ -78,6 +78,18 @@ def test_convert_multi_turn_to_alpaca_is_a_clear_error(cli_runner, write_jsonl, 
     assert result.exit_code == 2
     assert "conv-7" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "a.jsonl").exists()
+    assert "--skip-unsupported" in result.stderr
+
+
+def test_convert_can_leave_out_what_the_format_cannot_hold(cli_runner, write_jsonl, tmp_path) -> None:
+    src = write_jsonl([chat(("user", "a"), ("assistant", "b"), id="one"),
+                       chat(("user", "a"), ("assistant", "b"), ("user", "c"), ("assistant", "d"), id="conv-7"),
+                       chat(("user", "e"), ("assistant", "f"), id="three")])
+    out = tmp_path / "a.jsonl"
+    result = cli_runner.invoke(cli, ["convert", str(src), "-o", str(out), "--to", "alpaca", "--skip-unsupported"])
+    assert result.exit_code == 1 and "wrote 2 conversations" in result.stderr
+    assert "left out Conversation 'conv-7'" in result.stderr and "Alpaca holds exactly one" in result.stderr
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["one", "three"]
 
 
 def test_config_file_roles_and_ignore(cli_runner, tmp_path) -> None:

@@ -73,14 +73,21 @@ def audit_command(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ign
 @click.argument("source", type=click.Path())
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Output JSONL file.")
 @click.option("--to", "to", required=True, type=click.Choice(WRITE_FORMATS), help="Output format.")
+@click.option("--skip-unsupported", is_flag=True,
+              help="Leave out (and list) conversations the format cannot hold instead of stopping at the first.")
 @_config_option
-def convert_command(source: str, output: str, to: str, config_path: str | None) -> None:
+def convert_command(source: str, output: str, to: str, skip_unsupported: bool, config_path: str | None) -> None:
     """Convert a dataset file to another chat format."""
-    result = convert(source, output, to=to, config=load_config(config_path))
-    console(stderr=True).print(f"[green]wrote[/] {result.written} conversations to {result.output} ({to})")
+    result = convert(source, output, to=to, config=load_config(config_path), skip_unsupported=skip_unsupported)
+    err = console(stderr=True)
+    err.print(f"[green]wrote[/] {result.written} conversations to {result.output} ({to})")
     for problem in result.skipped:
-        console(stderr=True).print(f"[yellow]skipped[/] line {problem.line}: {problem.detail}", highlight=False)
-    sys.exit(1 if result.skipped else 0)
+        err.print(f"[yellow]skipped[/] line {problem.line}: {problem.detail}", highlight=False)
+    for refusal in result.refused[:20]:
+        err.print(f"[yellow]left out[/] {refusal}", highlight=False)
+    if len(result.refused) > 20:
+        err.print(f"[yellow]left out[/] {len(result.refused) - 20:,} more that {to} cannot hold")
+    sys.exit(1 if result.skipped or result.refused else 0)
 
 
 @click.command("explain")
