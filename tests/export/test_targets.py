@@ -136,3 +136,15 @@ def test_axolotl_config_points_at_every_split(tmp_path: Path) -> None:
     assert train["path"] == "./train.jsonl" and evaluation["path"] == "./validation.jsonl"
     assert train["type"] == "chat_template" and train["roles_to_train"] == ["assistant"] and train["train_on_eos"] == "turn"
     assert "message_field_training" not in train  # no weights in this data
+
+
+def test_skip_unsupported_leaves_out_and_counts_what_the_target_cannot_take(tmp_path: Path) -> None:
+    source = write_records(tmp_path / "c.jsonl", RECORDS)
+    result = export(file_source(source), tmp_path / "out", ExportOptions(target="alpaca", skip_unsupported=True))
+    assert result.counts["written"] == 2 and result.counts["unsupported"] == 1
+    assert result.problems[0].startswith("left out: Conversation 'math-1'")
+    assert [orjson.loads(line)["instruction"] for line in (tmp_path / "out" / "train.jsonl").read_bytes().splitlines()] \
+        == ["What is the capital of France?", "*waves* Hello there, keeper!"]
+    with pytest.raises(UnsupportedConversion) as stopped:
+        export(file_source(source), tmp_path / "out2", ExportOptions(target="alpaca"))
+    assert "--skip-unsupported" in stopped.value.hint

@@ -29,7 +29,8 @@ def test_version_export_leaves_out_excluded_and_filtered_entries(tmp_path: Path)
         result = ws.export_for_training("chats", tmp_path / "o", ExportOptions(
             target="hf", filters=Filters(drop_severity="error")), version="latest")
         old = ws.export_for_training("chats", tmp_path / "v1", ExportOptions(target="jsonl"), version=1)
-    assert result.counts == {"read": 3, "unreadable": 0, "excluded": 1, "filtered": 1, "unused": 0, "written": 2}
+    assert result.counts == {"read": 3, "unreadable": 0, "excluded": 1, "filtered": 1, "unused": 0, "unsupported": 0,
+                             "written": 2}
     manifest = json.loads((tmp_path / "o" / "manifest.json").read_text())
     assert manifest["source"]["dataset"] == "chats" and manifest["source"]["version"] == 2
     assert old.counts["written"] == 4 and _ids(tmp_path / "v1" / "train.jsonl") == ["geo-1", "rp-1", "math-1", "bad-1"]

@@ -30,7 +30,8 @@ def _options(to: str, split: str | None, seed: int, stratify: str | None, opts: 
                       min_score=opts["min_score"])
     return ExportOptions(target=to, split=spec, filters=filters, tokenizer=opts["tokenizer"],
                          template=opts["template"], model=opts["model"], price_table=opts["price_table"],
-                         epochs=opts["epochs"], name=opts["name"], base_model=opts["base_model"])
+                         epochs=opts["epochs"], name=opts["name"], base_model=opts["base_model"],
+                         skip_unsupported=opts["skip_unsupported"])
 
 
 @click.command("export")
@@ -57,6 +58,8 @@ def _options(to: str, split: str | None, seed: int, stratify: str | None, opts: 
 @click.option("--epochs", type=int, default=3, show_default=True, help="Epochs in the OpenAI cost estimate.")
 @click.option("--name", help="Dataset name in trainer configs (default: the output folder's name).")
 @click.option("--base-model", help="Axolotl: the base_model written into axolotl.yaml.")
+@click.option("--skip-unsupported", is_flag=True,
+              help="Leave out (and count) entries the target cannot take instead of stopping at the first.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Settings file (roles, checks).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @workspace_option
@@ -89,7 +92,8 @@ def render_export(result: ExportResult) -> None:
     out.print(table)
     c = result.counts
     out.print(f"[green]wrote[/] {c['written']:,} of {c['read']:,} entries"
-              + "".join(f", {c[k]:,} {k}" for k in ("excluded", "filtered", "unreadable", "unused") if c[k])
+              + "".join(f", {c[k]:,} {k}" for k in ("excluded", "filtered", "unreadable", "unused", "unsupported")
+                        if c.get(k))
               + (f" ({', '.join(f'{k}: {v:,}' for k, v in result.dropped.items())})" if result.dropped else ""))
     if result.leakage is not None:
         sizes = ", ".join(f"{k} {v:,}" for k, v in result.sizes.items())

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from threadsmith.config import Config
-from threadsmith.errors import InputNotFound, UserError
+from threadsmith.errors import InputNotFound, UnsupportedConversion, UserError
 from threadsmith.export.filters import EntryFilter, Filters
 from threadsmith.export.keys import Chunk, parallel_keys
 from threadsmith.export.manifest import MANIFEST_NAME, write_manifest
@@ -109,6 +109,9 @@ class ExportOptions:
     #: The dataset name used in trainer configs (default: the output folder's name).
     name: str | None = None
     base_model: str | None = None
+    #: Leave out (and count, with the reasons in ``problems``) entries the target cannot take,
+    #: instead of stopping at the first.
+    skip_unsupported: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +175,7 @@ def export(source: ExportSource, output: str | os.PathLike[str], options: Export
             arrow = target.arrow_file(split)
             sinks[split] = open_sink(os.path.join(folder, path), target.parquet,
                                      os.path.join(folder, arrow) if arrow else None)
-        _write(source, target, entry_filter, plan, sinks, stats, run)
+        _write(source, target, entry_filter, plan, sinks, stats, run, options.skip_unsupported)
         hashes = {split: sink.commit() for split, sink in sinks.items()}
     except BaseException:
         for sink in sinks.values():
@@ -188,6 +191,7 @@ def export(source: ExportSource, output: str | os.PathLike[str], options: Export
         cost = PriceTable.load(options.price_table).estimate(stats.totals("train"), options.model, options.epochs)
     counts = {"read": run.counts["read"], "unreadable": run.counts["unreadable"], "excluded": run.counts["excluded"],
               "filtered": sum(entry_filter.dropped.values()), "unused": run.counts["unused"],
+              "unsupported": run.counts["unsupported"],
               "written": sum(sizes.values())}
     result = ExportResult(os.fspath(output), target.name, tuple(files), sizes, counts, dict(entry_filter.dropped),
                           plan.leakage if plan else None, stats.summary(), cost,
@@ -301,7 +305,7 @@ def _plan(source: ExportSource, entry_filter: EntryFilter, spec: SplitSpec) -> S
 
 
 def _write(source: ExportSource, target: Target, entry_filter: EntryFilter, plan: SplitPlan | None,
-           sinks: dict[str, Sink], stats: TokenStats, run: _Run) -> None:
+           sinks: dict[str, Sink], stats: TokenStats, run: _Run, skip_unsupported: bool = False) -> None:
     """Second (or only) pass: each kept entry to its split's file."""
     names = plan.names if plan else ("train",)
     assignment = plan.assignment if plan else None
@@ -317,7 +321,16 @@ def _write(source: ExportSource, target: Target, entry_filter: EntryFilter, plan
                 run.counts["unused"] += 1
                 continue
         name = names[split]
-        record = target.build(conversation)
+        try:
+            record = target.build(conversation)
+        except UnsupportedConversion as exc:
+            if not skip_unsupported:
+                raise UnsupportedConversion(str(exc), hint=f"{exc.hint or ''} Or leave out what {target.name} cannot "
+                                            "take with skip_unsupported (--skip-unsupported).".strip()) from None
+            run.counts["unsupported"] += 1
+            if len(run.problems) < 20:
+                run.problems.append(f"left out: {exc}")
+            continue
         run.tools = run.tools or "tools" in record
         sinks[name].write(record)
         stats.add(name, conversation)

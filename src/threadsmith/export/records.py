@@ -185,7 +185,7 @@ def alpaca(conversation: Conversation) -> Record:
     if roles != ["user", "assistant"]:
         raise _refuse(conversation, f"has {len(roles)} turns ({', '.join(roles[:6])}{', ...' if len(roles) > 6 else ''});"
                                     " Alpaca holds exactly one user turn and one assistant turn",
-                      "Export it as trl, sharegpt or llamafactory, or drop multi-turn entries (--max-turns).")
+                      "Export it as trl, sharegpt or llamafactory instead.")
     record: Record = {"instruction": messages[0].text, "input": "", "output": messages[1].text}
     if system is not None:
         record["system"] = system
