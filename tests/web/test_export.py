@@ -44,6 +44,8 @@ def test_filters_and_split_reach_the_library(client) -> None:
     assert sum(split["leakage"].values()) == 0
     manifest = export(client, "split-again", target="openai", split="0.5,0.5").json()
     assert set(manifest["sizes"]) == {"train", "validation"}
+    multi = export(client, "some-alpaca", target="alpaca", skip_unsupported=True).json()  # c-1 has a system prompt
+    assert multi["counts"]["written"] + multi["counts"]["unsupported"] == 3
 
 
 def test_export_folder_stays_inside_the_workspace(client, workspace_path: Path) -> None:

@@ -40,6 +40,7 @@ class ExportRequest(_Body):
     template: Literal[tuple(NAMED)] | None = None  # type: ignore[valid-type]
     name: Annotated[str | None, Field(max_length=100)] = None
     base_model: Annotated[str | None, Field(max_length=200)] = None
+    skip_unsupported: bool = Field(False, description="Leave out (and count) entries the target cannot take.")
 
 
 def options_for(body: ExportRequest, place: ExportPlace) -> ExportOptions:
@@ -52,7 +53,7 @@ def options_for(body: ExportRequest, place: ExportPlace) -> ExportOptions:
     tokenizer = place.tokenizer(body.tokenizer) if body.tokenizer else None
     return ExportOptions(target=body.target, split=spec, filters=filters, tokenizer=tokenizer,
                          template=body.template if tokenizer else None, name=body.name or None,
-                         base_model=body.base_model or None)
+                         base_model=body.base_model or None, skip_unsupported=body.skip_unsupported)
 
 
 def export_view(result: ExportResult, folder: str) -> dict[str, Any]:

@@ -16,6 +16,7 @@ document.addEventListener("DOMContentLoaded", () => {
       tags: list(text("tags")), drop_severity: text("drop_severity") || null, drop_codes: list(text("drop_codes")),
       min_score: text("min_score") === "" ? null : Number(text("min_score")),
       tokenizer: text("tokenizer") || null, template: text("template") || null,
+      skip_unsupported: f.get("skip_unsupported") !== null,
     };
     const button = document.getElementById("export-run");
     const status = document.getElementById("export-status");
@@ -25,7 +26,8 @@ document.addEventListener("DOMContentLoaded", () => {
       const dataset = form.dataset.dataset;
       const result = await api("POST", `/api/datasets/${enc(dataset)}/exports`, body);
       sessionStorage.setItem("threadsmith-notice",
-        `Exported ${result.counts.written} of ${result.counts.read} entries to ${result.folder}.`);
+        `Exported ${result.counts.written} of ${result.counts.read} entries to ${result.folder}` +
+        (result.counts.unsupported ? ` (${result.counts.unsupported} the target cannot take left out).` : "."));
       window.location.assign(`/datasets/${enc(dataset)}/exports/${enc(result.folder)}`);
     } catch (err) {
       fail(err);
