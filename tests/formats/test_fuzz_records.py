@@ -13,7 +13,8 @@ from threadsmith.model import Conversation, RecordProblem
 KEYS = ["messages", "conversations", "conversation", "system", "tools", "input", "preferred_output",
         "non_preferred_output", "instruction", "context", "response", "output", "history", "prompt", "completion",
         "chosen", "rejected", "text", "role", "content", "from", "value", "tool_calls", "tool_call_id", "function",
-        "name", "arguments", "weight", "id", "tags", "type", "parts"]
+        "name", "arguments", "weight", "id", "tags", "type", "parts", "contents", "systemInstruction",
+        "functionCall", "functionResponse", "args", "functionDeclarations"]
 TEXTS = ["", "Hi", "user", "assistant", "gpt", "human", "function_call", "observation", "tool", "system",
          '{"name": "f", "arguments": {"a": 1}}', "[1, 2]", "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nYo<|im_end|>",
          "<s>[INST] Hi [/INST] Yo </s>", "### Instruction:\nHi\n\n### Input:\nx\n\n### Response:\nYo</s>", "\n\nHuman: Hi\n\nAssistant: Yo", "[/INST]", "{{char}}"]

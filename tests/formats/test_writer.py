@@ -34,7 +34,7 @@ def _read_record(record: dict) -> Conversation:
 
 
 def test_write_formats() -> None:
-    assert WRITE_FORMATS == ("openai", "sharegpt", "alpaca", "trl", "openai-preference", "rendered", "transcript", "sillytavern")
+    assert WRITE_FORMATS == ("openai", "sharegpt", "alpaca", "trl", "openai-preference", "gemini", "rendered", "transcript", "sillytavern")
 
 
 GOLDEN = {

@@ -20,12 +20,23 @@ from typing import Any, BinaryIO
 import orjson
 
 from threadsmith.errors import InputNotFound
-from threadsmith.formats import alpaca, columnar, openai, openai_preference, rendered, sharegpt, sillytavern, transcript, trl
+from threadsmith.formats import (
+    alpaca,
+    columnar,
+    gemini,
+    openai,
+    openai_preference,
+    rendered,
+    sharegpt,
+    sillytavern,
+    transcript,
+    trl,
+)
 from threadsmith.formats.record import RecordContext, RecordInvalid
 from threadsmith.model import Conversation, ProblemKind, RecordProblem
 
 #: Record readers, tried in this order (``messages`` wins over ``conversations`` in one record).
-RECORD_READERS = (openai, sharegpt, alpaca, trl, openai_preference, rendered, transcript)
+RECORD_READERS = (openai, sharegpt, alpaca, trl, openai_preference, gemini, rendered, transcript)
 #: Every format name a file can be read as.
 READ_FORMATS = tuple(r.NAME for r in RECORD_READERS) + (sillytavern.NAME,)
 #: File name endings read as datasets when a folder is given.

@@ -17,7 +17,7 @@ from typing import IO, Any
 import orjson
 
 from threadsmith.errors import UnknownFormat, UnsupportedConversion, UserError
-from threadsmith.formats import alpaca, openai, openai_preference, rendered, sharegpt, sillytavern, transcript, trl
+from threadsmith.formats import alpaca, gemini, openai, openai_preference, rendered, sharegpt, sillytavern, transcript, trl
 from threadsmith.formats.record import describe
 from threadsmith.model import Conversation
 
@@ -27,6 +27,7 @@ WRITERS: dict[str, Callable[[Conversation], dict[str, Any]]] = {
     alpaca.NAME: alpaca.write,
     trl.NAME: trl.write,
     openai_preference.NAME: openai_preference.write,
+    gemini.NAME: gemini.write,
     rendered.NAME: rendered.write,
     transcript.NAME: transcript.write,
 }

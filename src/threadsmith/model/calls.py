@@ -116,7 +116,8 @@ def _named(call: ToolCall, call_id: str) -> ToolCall:
 
 def openai_tools(tools: Any) -> Any:
     """Tool definitions as OpenAI lists them (``[{"type": "function", "function": {...}}]``), from
-    a list or the JSON string LLaMA-Factory keeps; anything else is returned as it is."""
+    a list (plain schemas, or Gemini's ``functionDeclarations`` groups) or the JSON string
+    LLaMA-Factory keeps; anything else is returned as it is."""
     if isinstance(tools, str):
         try:
             parsed = json.loads(tools)
@@ -127,8 +128,13 @@ def openai_tools(tools: Any) -> Any:
         tools = parsed
     if not isinstance(tools, list):
         return tools
-    return [{"type": "function", "function": tool} if isinstance(tool, dict) and "name" in tool and "function" not in tool
-            else tool for tool in tools]
+    out = []
+    for tool in tools:
+        declared = tool.get("functionDeclarations") if isinstance(tool, dict) else None
+        for item in declared if isinstance(declared, list) else [tool]:  # Gemini groups its functions
+            wrap = isinstance(item, dict) and "name" in item and "function" not in item
+            out.append({"type": "function", "function": item} if wrap else item)
+    return out
 
 
 def plain_tools(tools: Any) -> Any:

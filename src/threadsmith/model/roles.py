@@ -31,6 +31,7 @@ NATIVE_SPELLINGS: dict[str, frozenset[str]] = {
     "alpaca": frozenset({"system", "user", "assistant"}),
     "trl": frozenset({"system", "user", "assistant", "tool"}),
     "openai-preference": frozenset({"system", "user", "assistant", "tool", "developer"}),
+    "gemini": frozenset({"user", "model", "function", "system"}),
     "transcript": frozenset({"Human", "User", "Assistant", "System"}),
     "rendered": frozenset({"system", "user", "assistant", "tool", "model", "ipython"}),
     "sillytavern": frozenset({"system", "user", "assistant"}),

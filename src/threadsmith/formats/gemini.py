@@ -1,0 +1,122 @@
+"""Gemini (Vertex AI tuning): ``{"systemInstruction": {...}, "contents": [{"role": "user"|"model", "parts": [...]}]}``.
+
+A content's ``text`` parts are its message's text (several become a multi-part message);
+``functionCall`` parts are the message's tool calls; a content of ``functionResponse`` parts is
+one ``tool`` message per response (named after its function), which results in a row answer the
+calls before them in order; other parts (``inlineData``, ``fileData``) are kept as they are.
+``systemInstruction`` is the system message. Written back, results in a row share one content
+again, and the tool definitions (``tools``: ``functionDeclarations``) are kept like any key;
+written from another format, OpenAI's tool list becomes one ``functionDeclarations`` entry.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from threadsmith.formats.record import RecordContext, RecordInvalid, build_conversation, head, resolve_role, tail
+from threadsmith.model import ContentPart, Conversation, Message, ProblemKind, ToolCall, with_call_ids
+from threadsmith.model.calls import arguments_object, arguments_text, plain_tools
+
+NAME = "gemini"
+#: Canonical role -> the role Gemini writes.
+_SPELLING = {"user": "user", "assistant": "model", "tool": "user"}
+
+
+def matches(record: dict[str, Any]) -> bool:
+    """True for records with a ``contents`` list of ``parts`` objects."""
+    contents = record.get("contents")
+    return type(contents) is list and bool(contents) and type(contents[0]) is dict and "parts" in contents[0]
+
+
+def read(record: dict[str, Any], ctx: RecordContext) -> Conversation:
+    """One Gemini record to a conversation."""
+    messages: list[Message] = []
+    system = record.get("systemInstruction")
+    if system is not None:
+        text = _parts_content(system.get("parts") if isinstance(system, dict) else None, -1)
+        messages.append(Message("system", text if isinstance(text, str) else tuple(text)))
+    for index, content in enumerate(record["contents"]):
+        if not isinstance(content, dict) or not isinstance(content.get("parts"), list):
+            raise RecordInvalid(ProblemKind.INVALID_MESSAGE, f"content {index} has no 'parts' list", len(messages))
+        messages += _messages(content, len(messages), ctx)
+    used = {"contents", "systemInstruction"}
+    hints = {"system_role": system.get("role")} if isinstance(system, dict) and "role" in system else {}
+    return build_conversation(record, ctx, NAME, messages, used, hints)
+
+
+def _messages(content: dict[str, Any], at: int, ctx: RecordContext) -> list[Message]:
+    label = content.get("role") if isinstance(content.get("role"), str) else "user"
+    parts = content["parts"]
+    responses = [p["functionResponse"] for p in parts if isinstance(p, dict) and isinstance(p.get("functionResponse"), dict)]
+    if responses and len(responses) == len(parts):
+        return [Message("tool", json.dumps(r.get("response", {}), ensure_ascii=False),
+                        name=r.get("name") if isinstance(r.get("name"), str) else None,
+                        raw_role=None if label == "user" else label) for r in responses]
+    calls = tuple(ToolCall(None, str(p["functionCall"].get("name", "")), arguments_text(p["functionCall"].get("args", {})))
+                  for p in parts if isinstance(p, dict) and isinstance(p.get("functionCall"), dict))
+    others = [p for p in parts if not (isinstance(p, dict) and isinstance(p.get("functionCall"), dict))]
+    role, raw_role, speaker = resolve_role(label, ctx)
+    native = _SPELLING.get(role)
+    return [Message(role, _parts_content(others, at), name=speaker, tool_calls=calls,
+                    raw_role=None if label == native else label)]
+
+
+def _parts_content(parts: Any, at: int) -> str | tuple[ContentPart, ...]:
+    """One text part as a string; several, or other parts, as content parts (others kept whole)."""
+    if not isinstance(parts, list):
+        raise RecordInvalid(ProblemKind.INVALID_MESSAGE, "a content or systemInstruction has no 'parts' list", max(at, 0))
+    if all(isinstance(p, dict) and set(p) == {"text"} and isinstance(p["text"], str) for p in parts) and len(parts) <= 1:
+        return parts[0]["text"] if parts else ""
+    out = []
+    for part in parts:
+        if isinstance(part, dict) and set(part) == {"text"} and isinstance(part["text"], str):
+            out.append(ContentPart("text", part["text"]))
+        else:
+            out.append(ContentPart(NAME, None, {"part": part}))
+    return tuple(out)
+
+
+def write(conversation: Conversation) -> dict[str, Any]:
+    """A conversation as a Gemini tuning record."""
+    keep = conversation.source.format == NAME
+    messages = list(with_call_ids(conversation.messages, assign_ids=False))
+    record = head(conversation)
+    if messages and messages[0].role == "system":
+        role = conversation.source.hints.get("system_role") if keep else None
+        record["systemInstruction"] = {**({"role": role} if role is not None else {}), "parts": _parts(messages.pop(0))}
+    contents: list[dict[str, Any]] = []
+    for message in messages:
+        label = message.raw_role if keep and message.raw_role is not None else _SPELLING.get(message.role, message.role)
+        if message.role == "tool":
+            response = {"functionResponse": {"name": message.name or "", "response": _response(message.text)}}
+            if contents and contents[-1].get("_results") == label:
+                contents[-1]["parts"].append(response)  # results in a row: one content, as they came
+                continue
+            contents.append({"role": label, "parts": [response], "_results": label})
+            continue
+        parts = _parts(message) if message.text or not message.tool_calls else []
+        parts += [{"functionCall": {"name": call.name, "args": arguments_object(call.arguments)}}
+                  for call in message.tool_calls]
+        contents.append({"role": label, "parts": parts})
+    record["contents"] = [{k: v for k, v in c.items() if k != "_results"} for c in contents]
+    record.update(tail(conversation))
+    tools = record.get("tools")
+    if not keep and isinstance(tools, (list, str)):
+        declarations = plain_tools(tools)
+        if isinstance(declarations, list):
+            record["tools"] = [{"functionDeclarations": declarations}]
+    return record
+
+
+def _parts(message: Message) -> list[dict[str, Any]]:
+    if isinstance(message.content, str):
+        return [{"text": message.content}]
+    return [part.extra["part"] if part.type == NAME and "part" in part.extra else {"text": part.text or ""}
+            for part in message.content]
+
+
+def _response(text: str) -> Any:
+    """A tool result as a functionResponse's ``response``: the JSON object it holds, else ``{"content": text}``."""
+    value = arguments_object(text)
+    return value if isinstance(value, dict) else {"content": text}
