@@ -49,7 +49,8 @@ def test_other_formats_write_gemini_with_function_declarations(read_one) -> None
     model = record["contents"][1]
     assert model == {"role": "model", "parts": [{"text": "Let me look."},
                                                 {"functionCall": {"name": "get_weather", "args": {"city": "Paris"}}}]}
-    assert record["contents"][2] == {"role": "user", "parts": [{"functionResponse": {"name": "", "response": {"temp": 18}}}]}
+    assert record["contents"][2] == {"role": "user", "parts": [{"functionResponse": {"name": "get_weather",
+                                                                                    "response": {"temp": 18}}}]}
     again = read_one(record, "again.jsonl")
     assert again.roles() == ("user", "assistant", "tool", "assistant")
 

@@ -86,10 +86,17 @@ def write(conversation: Conversation) -> dict[str, Any]:
         role = conversation.source.hints.get("system_role") if keep else None
         record["systemInstruction"] = {**({"role": role} if role is not None else {}), "parts": _parts(messages.pop(0))}
     contents: list[dict[str, Any]] = []
+    pending: list[tuple[str | None, str]] = []  # (id, function) of the calls not answered yet
     for message in messages:
         label = message.raw_role if keep and message.raw_role is not None else _SPELLING.get(message.role, message.role)
+        pending += [(call.id, call.name) for call in message.tool_calls]
         if message.role == "tool":
-            response = {"functionResponse": {"name": message.name or "", "response": _response(message.text)}}
+            answered = next((p for p in pending if message.tool_call_id is not None and p[0] == message.tool_call_id),
+                            pending[0] if pending else None)
+            if answered is not None:
+                pending.remove(answered)
+            name = message.name or (answered[1] if answered else "")  # Gemini names the function answered
+            response = {"functionResponse": {"name": name, "response": _response(message.text)}}
             if contents and contents[-1].get("_results") == label:
                 contents[-1]["parts"].append(response)  # results in a row: one content, as they came
                 continue
