@@ -102,13 +102,19 @@ class AuditReport:
         return 1 if self.summary.failed else 0
 
 
+#: Files a folder holds beside the data that are not datasets: Hugging Face ``save_to_disk``'s
+#: metadata and an export's manifest (read when named, never when a folder is expanded).
+NOT_DATA = frozenset({"dataset_info.json", "state.json", "dataset_dict.json", "manifest.json"})
+
+
 def expand_paths(paths: Sequence[str | os.PathLike[str]]) -> list[str]:
-    """Files as given, folders expanded to the dataset files inside them (sorted)."""
+    """Files as given, folders expanded to the dataset files inside them (sorted; :data:`NOT_DATA` left out)."""
     out: list[str] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found = sorted(str(p) for p in path.rglob("*") if p.is_file() and p.name.lower().endswith(DATASET_SUFFIXES))
+            found = sorted(str(p) for p in path.rglob("*") if p.is_file() and p.name.lower().endswith(DATASET_SUFFIXES)
+                           and p.name.lower() not in NOT_DATA)
             if not found:
                 raise InputNotFound(f"The folder {path} holds no dataset files ({', '.join(DATASET_SUFFIXES)}).")
             out += found

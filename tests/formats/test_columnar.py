@@ -98,3 +98,16 @@ def test_the_hf_export_reads_back_from_both_its_copies(tmp_path: Path) -> None:
     arrow_rows = list(read_file(tmp_path / "out" / "arrow" / "train" / "data-00000-of-00001.arrow"))
     original = list(read_file(source))
     assert [c.messages for c in parquet_rows] == [c.messages for c in arrow_rows] == [c.messages for c in original]
+
+
+def test_a_folder_expands_to_its_data_not_its_metadata(tmp_path: Path) -> None:
+    from threadsmith.audit import expand_paths
+    from threadsmith.export import ExportOptions, export, file_source
+
+    source = tmp_path / "chats.jsonl"
+    source.write_bytes(as_bytes([PLAIN]))
+    export(file_source(source), tmp_path / "out", ExportOptions(target="hf"))
+    found = [Path(p).relative_to(tmp_path / "out").as_posix() for p in expand_paths([tmp_path / "out"])]
+    assert found == ["arrow/train/data-00000-of-00001.arrow", "data/train-00000-of-00001.parquet"]
+    named = tmp_path / "out" / "manifest.json"
+    assert expand_paths([named]) == [str(named)]  # a file named on its own is still read
