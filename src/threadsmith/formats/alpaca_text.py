@@ -15,8 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from threadsmith.errors import UnsupportedConversion
-from threadsmith.formats.record import RecordInvalid
-from threadsmith.model import Message, ProblemKind
+from threadsmith.model import Message
 
 NAME = "alpaca-text"
 _SHAPE = re.compile(
@@ -27,19 +26,14 @@ _SHAPE = re.compile(
     re.DOTALL)
 
 
-def is_alpaca_text(text: Any) -> bool:
-    """True for text in Alpaca's prompt template with a non-empty response."""
+def parse(text: Any) -> tuple[list[tuple[str, str]], dict[str, Any]] | None:
+    """The user and assistant turns of text in Alpaca's prompt template with a non-empty response,
+    and the layout that writes the text back; None for any other text."""
     if not isinstance(text, str) or "### Response:" not in text or "Instruction:" not in text:
-        return False
+        return None
     found = _SHAPE.fullmatch(text)
-    return found is not None and bool(found.group("response").strip())
-
-
-def split(text: str) -> tuple[list[tuple[str, str]], dict[str, Any]]:
-    """The user and assistant turns, and the layout that writes the text back."""
-    found = _SHAPE.fullmatch(text)
-    if found is None:
-        raise RecordInvalid(ProblemKind.INVALID_MESSAGE, "not in Alpaca's prompt template")
+    if found is None or not found.group("response").strip():
+        return None
     instruction, user_input = found.group("instruction"), found.group("input")
     prompt = f"{instruction}\n\n{user_input}" if user_input else instruction
     hints = {"template": NAME, "head": found.group("head"), "instruction": instruction, "input": user_input,

@@ -67,15 +67,13 @@ _EXPECTED = {"outside": "[INST] or <s>", "inst": "[/INST]", "system": "<</SYS>>"
 _OPEN = {"inst": "an [INST] block", "system": "a <<SYS>> block"}
 
 
-def is_inst(text: Any) -> bool:
-    """True for text holding at least one ``[INST]`` turn answered by a reply."""
+def parse(text: Any) -> tuple[list[tuple[str, str]], dict[str, Any]] | None:
+    """:func:`split` of text holding at least one ``[INST]`` turn answered by a reply; None for any
+    other text. Raises :class:`RecordInvalid` when the markers are there but out of order."""
     if not isinstance(text, str) or "[/INST]" not in text:
-        return False
-    try:
-        turns, _ = split(text)
-    except RecordInvalid:
-        return True  # the shape is there: reading it reports where it breaks
-    return any(role == "assistant" for role, _ in turns)
+        return None
+    turns, hints = split(text)
+    return (turns, hints) if any(role == "assistant" for role, _ in turns) else None
 
 
 def render(messages: Sequence[Message], hints: dict[str, Any]) -> str:

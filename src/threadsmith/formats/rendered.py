@@ -76,14 +76,46 @@ def _template(text: Any) -> _Template | None:
     return None
 
 
-def _text_key(record: dict[str, Any]) -> str | None:
-    return next((key for key in TEXT_KEYS if _template(record.get(key)) is not None or inst.is_inst(record.get(key))
-                 or alpaca_text.is_alpaca_text(record.get(key))), None)
+#: What reading a rendered text gives: its template (None for inst.py's and alpaca_text.py's
+#: layouts), its ``(label, content)`` turns and the hints that write it back.
+Parsed = tuple[_Template | None, list[tuple[str, str]], dict[str, Any]]
+_last: tuple[dict[str, Any] | None, tuple[str, Parsed | RecordInvalid] | None] = (None, None)
+
+
+def _detect(record: dict[str, Any]) -> tuple[str, Parsed | RecordInvalid] | None:
+    """The text key of a record holding a rendered conversation, and what reading it gives (or the
+    problem that stops it); None when no text field holds one. Kept for the last record: the
+    reader asks :func:`matches` and then :func:`read` about the same one, and parses it once."""
+    global _last
+    if _last[0] is record:
+        return _last[1]
+    found = None
+    for key in TEXT_KEYS:
+        try:
+            parsed = _parse(record.get(key))
+        except RecordInvalid as exc:  # the markers are there, in an order no template writes
+            parsed = exc
+        if parsed is not None:
+            found = (key, parsed)
+            break
+    _last = (record, found)
+    return found
+
+
+def _parse(text: Any) -> Parsed | None:
+    template = _template(text)
+    if template is not None:
+        return (template, *split(text, template))
+    for parse in (inst.parse, alpaca_text.parse):
+        turns_and_hints = parse(text)
+        if turns_and_hints is not None:
+            return (None, *turns_and_hints)
+    return None
 
 
 def matches(record: dict[str, Any]) -> bool:
     """True when a text field holds a conversation rendered with one of :data:`TEMPLATES`."""
-    return _text_key(record) is not None
+    return _detect(record) is not None
 
 
 def split(text: str, template: _Template) -> tuple[list[tuple[str, str]], dict[str, Any]]:
@@ -120,14 +152,13 @@ def split(text: str, template: _Template) -> tuple[list[tuple[str, str]], dict[s
 
 def read(record: dict[str, Any], ctx: RecordContext) -> Conversation:
     """One rendered-text record to a conversation (the markers' role labels mapped like any other)."""
-    key = _text_key(record)
-    if key is None:
+    found = _detect(record)
+    if found is None:
         raise RecordInvalid(ProblemKind.UNRECOGNIZED, "no rendered chat text")
-    text, template = record[key], _template(record[key])
-    if template is not None:
-        turns, hints = split(text, template)
-    else:
-        turns, hints = inst.split(text) if inst.is_inst(text) else alpaca_text.split(text)
+    key, parsed = found
+    if isinstance(parsed, RecordInvalid):
+        raise parsed
+    template, turns, hints = parsed
     own = dict(template.roles) if template is not None else {}
     messages = []
     for label, content in turns:
