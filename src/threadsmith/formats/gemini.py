@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from threadsmith.formats.record import RecordContext, RecordInvalid, build_conversation, head, resolve_role, tail
+from threadsmith.formats.record import RecordContext, RecordInvalid, build_conversation, head, is_list_of, resolve_role, tail
 from threadsmith.model import ContentPart, Conversation, Message, ProblemKind, ToolCall, with_call_ids
 from threadsmith.model.calls import arguments_object, arguments_text, plain_tools
 
@@ -25,8 +25,7 @@ _SPELLING = {"user": "user", "assistant": "model", "tool": "user"}
 
 def matches(record: dict[str, Any]) -> bool:
     """True for records with a ``contents`` list of ``parts`` objects."""
-    contents = record.get("contents")
-    return type(contents) is list and bool(contents) and type(contents[0]) is dict and "parts" in contents[0]
+    return is_list_of(record.get("contents"), "parts")
 
 
 def read(record: dict[str, Any], ctx: RecordContext) -> Conversation:
@@ -34,8 +33,7 @@ def read(record: dict[str, Any], ctx: RecordContext) -> Conversation:
     messages: list[Message] = []
     system = record.get("systemInstruction")
     if system is not None:
-        text = _parts_content(system.get("parts") if isinstance(system, dict) else None, -1)
-        messages.append(Message("system", text if isinstance(text, str) else tuple(text)))
+        messages.append(Message("system", _parts_content(system.get("parts") if isinstance(system, dict) else None, 0)))
     for index, content in enumerate(record["contents"]):
         if not isinstance(content, dict) or not isinstance(content.get("parts"), list):
             raise RecordInvalid(ProblemKind.INVALID_MESSAGE, f"content {index} has no 'parts' list", len(messages))
@@ -53,28 +51,28 @@ def _messages(content: dict[str, Any], at: int, ctx: RecordContext) -> list[Mess
         return [Message("tool", json.dumps(r.get("response", {}), ensure_ascii=False),
                         name=r.get("name") if isinstance(r.get("name"), str) else None,
                         raw_role=None if label == "user" else label) for r in responses]
-    calls = tuple(ToolCall(None, str(p["functionCall"].get("name", "")), arguments_text(p["functionCall"].get("args", {})))
-                  for p in parts if isinstance(p, dict) and isinstance(p.get("functionCall"), dict))
+    called = [p["functionCall"] for p in parts if isinstance(p, dict) and isinstance(p.get("functionCall"), dict)]
+    calls = tuple(ToolCall(None, str(c.get("name", "")), arguments_text(c.get("args", {}))) for c in called)
     others = [p for p in parts if not (isinstance(p, dict) and isinstance(p.get("functionCall"), dict))]
-    role, raw_role, speaker = resolve_role(label, ctx)
-    native = _SPELLING.get(role)
+    role, _, speaker = resolve_role(label, ctx)
     return [Message(role, _parts_content(others, at), name=speaker, tool_calls=calls,
-                    raw_role=None if label == native else label)]
+                    raw_role=None if label == _SPELLING.get(role) else label)]
 
 
 def _parts_content(parts: Any, at: int) -> str | tuple[ContentPart, ...]:
     """One text part as a string; several, or other parts, as content parts (others kept whole)."""
     if not isinstance(parts, list):
-        raise RecordInvalid(ProblemKind.INVALID_MESSAGE, "a content or systemInstruction has no 'parts' list", max(at, 0))
-    if all(isinstance(p, dict) and set(p) == {"text"} and isinstance(p["text"], str) for p in parts) and len(parts) <= 1:
-        return parts[0]["text"] if parts else ""
-    out = []
-    for part in parts:
-        if isinstance(part, dict) and set(part) == {"text"} and isinstance(part["text"], str):
-            out.append(ContentPart("text", part["text"]))
-        else:
-            out.append(ContentPart(NAME, None, {"part": part}))
-    return tuple(out)
+        raise RecordInvalid(ProblemKind.INVALID_MESSAGE, "a content or systemInstruction has no 'parts' list", at)
+    texts = [_text_of(part) for part in parts]
+    if len(parts) <= 1 and None not in texts:
+        return texts[0] if texts else ""
+    return tuple(ContentPart("text", text) if text is not None else ContentPart(NAME, None, {"part": part})
+                 for part, text in zip(parts, texts))
+
+
+def _text_of(part: Any) -> str | None:
+    """The text of a part that is only text (``{"text": ...}``), else None."""
+    return part["text"] if isinstance(part, dict) and set(part) == {"text"} and isinstance(part["text"], str) else None
 
 
 def write(conversation: Conversation) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from threadsmith.formats.record import (
     encode_content,
     encode_message,
     head,
+    is_list_of,
     tail,
 )
 from threadsmith.model import Conversation, Message, with_call_ids
@@ -38,11 +39,6 @@ ALIAS = "conversation"
 def matches(record: dict[str, Any]) -> bool:
     """True for records with a ``messages`` key, or a ``conversation`` list of ``role`` messages."""
     return "messages" in record or (ALIAS in record and is_list_of(record[ALIAS], "role"))
-
-
-def is_list_of(value: Any, key: str) -> bool:
-    """True for a non-empty list whose first item is an object with ``key``."""
-    return type(value) is list and bool(value) and type(value[0]) is dict and key in value[0]
 
 
 def read(record: dict[str, Any], ctx: RecordContext) -> Conversation:

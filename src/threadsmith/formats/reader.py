@@ -44,9 +44,9 @@ DATASET_SUFFIXES = (".jsonl", ".json", ".jsonl.gz", ".json.gz", ".ndjson", ".txt
 
 Item = Conversation | RecordProblem
 Progress = Callable[[int], None]
-_RECOGNIZED_HINT = ("expected one of: messages, conversation(s), instruction+output (or response), prompt+completion, text "
-                    "rendered with a chat template (ChatML, Llama 3, Gemma, Phi-3, [INST], ### Instruction), or a Human:/Assistant: "
-                    "transcript")
+_RECOGNIZED_HINT = ("expected one of: messages, conversation(s), instruction+output (or response), prompt+completion "
+                    "(or chosen), input+preferred_output, contents (Gemini), text rendered with a chat template (ChatML, "
+                    "Llama 3, Gemma, Phi-3, [INST], ### Instruction), or a Human:/Assistant: transcript")
 _LINE_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 _DAMAGED = (EOFError, zlib.error, gzip.BadGzipFile)
 _BOM = b"\xef\xbb\xbf"

@@ -65,6 +65,12 @@ def resolve_role(label: str, ctx: RecordContext) -> tuple[str, str | None, str |
     return label, None, None
 
 
+def is_list_of(value: Any, key: str) -> bool:
+    """True for a non-empty list whose first item is an object with ``key`` (how readers tell
+    ``conversation`` turns, preference messages and Gemini contents from other values)."""
+    return type(value) is list and bool(value) and type(value[0]) is dict and key in value[0]
+
+
 def record_id(record: Mapping[str, Any], ctx: RecordContext) -> tuple[str, bool]:
     """The record's own id when it has one, else an assigned one; and whether it was assigned."""
     value = record.get("id")
@@ -284,4 +290,3 @@ def call_object(call: ToolCall) -> dict[str, Any]:
     out["type"] = "function"
     out["function"] = {"name": call.name, "arguments": arguments_text(call.arguments)}
     return out
-

@@ -20,7 +20,7 @@ from typing import Any
 
 import orjson
 
-from threadsmith.formats.openai import ALIAS, is_list_of
+from threadsmith.formats.openai import ALIAS
 from threadsmith.formats.record import (
     RecordContext,
     RecordInvalid,
@@ -28,6 +28,7 @@ from threadsmith.formats.record import (
     decode_content,
     encode_content,
     head,
+    is_list_of,
     resolve_role,
     tail,
 )

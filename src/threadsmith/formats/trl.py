@@ -22,9 +22,9 @@ from threadsmith.formats.record import (
     describe,
     encode_message,
     head,
+    is_list_of,
     tail,
 )
-from threadsmith.formats.openai import is_list_of
 from threadsmith.model import Conversation, Message, ProblemKind, with_call_ids
 from threadsmith.model.calls import openai_tools
 
