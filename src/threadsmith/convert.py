@@ -54,6 +54,5 @@ def convert(
     try:
         result = write_jsonl(conversations(), output, to)
     except UnsupportedConversion as exc:
-        raise UnsupportedConversion(str(exc), hint=f"{exc.hint or ''} Or leave out what {to} cannot hold with "
-                                                   "skip_unsupported (--skip-unsupported).".strip()) from None
+        raise exc.skippable(to) from None
     return ConvertResult(result.path, result.records, tuple(skipped), tuple(refused))

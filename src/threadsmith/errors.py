@@ -52,6 +52,11 @@ class UnknownFormat(UserError):
 class UnsupportedConversion(UserError):
     """Raised when a conversation cannot be written in the requested format (e.g. multi-turn to Alpaca)."""
 
+    def skippable(self, target: str) -> UnsupportedConversion:
+        """This refusal, its hint also naming the option that leaves such conversations out."""
+        return UnsupportedConversion(str(self), hint=f"{self.hint or ''} Or leave out what {target} cannot take with "
+                                                      "skip_unsupported (--skip-unsupported).".strip())
+
 
 class UnknownCheck(UserError):
     """Raised when a check code, prefix or family given by the user matches nothing."""

@@ -325,8 +325,7 @@ def _write(source: ExportSource, target: Target, entry_filter: EntryFilter, plan
             record = target.build(conversation)
         except UnsupportedConversion as exc:
             if not skip_unsupported:
-                raise UnsupportedConversion(str(exc), hint=f"{exc.hint or ''} Or leave out what {target.name} cannot "
-                                            "take with skip_unsupported (--skip-unsupported).".strip()) from None
+                raise exc.skippable(target.name) from None
             run.counts["unsupported"] += 1
             if len(run.problems) < 20:
                 run.problems.append(f"left out: {exc}")
