@@ -98,12 +98,12 @@ class InvalidToolArguments(_CallCheck):
 
     def _hits(self, conversation: Conversation) -> Iterator[Hit]:
         for index, message in enumerate(conversation.messages):
-            if message.raw_role == FUNCTION_CALL and not message_calls(message):
+            calls = message_calls(message)
+            if not calls and message.raw_role == FUNCTION_CALL:
                 what = "is not a call ({\"name\": ..., \"arguments\": {...}})" if _parses(message.text) else \
                     "is not valid JSON"
                 yield Hit(index, f"message {index} is a function_call turn whose value {what}: {_short(message.text)!r}")
-                continue
-            for call in message_calls(message):
+            for call in calls:
                 if not isinstance(arguments_object(call.arguments), dict):
                     yield Hit(index, f"message {index} calls {call.name!r} with arguments that are not a JSON "
                                      f"object: {_short(str(call.arguments))!r}")

@@ -68,9 +68,9 @@ def _chat(conversation: Conversation) -> list[dict[str, Any]]:
     return [_plain(m) for m in with_call_ids(conversation.messages, assign_ids=False)]
 
 
-def _with_tools(record: Record, conversation: Conversation, shape: Callable[[Any], Any] = openai_tools) -> Record:
-    """``record`` with the conversation's tool definitions (``tools``) when it has a list of them."""
-    tools = shape(conversation.metadata.get("tools"))
+def _with_tools(record: Record, conversation: Conversation) -> Record:
+    """``record`` with the conversation's tool definitions (``tools``, OpenAI's list) when it has some."""
+    tools = openai_tools(conversation.metadata.get("tools"))
     if isinstance(tools, list):
         record["tools"] = tools
     return record
