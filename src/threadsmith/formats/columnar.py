@@ -26,38 +26,39 @@ Decode = Callable[[Any, RecordContext], "Conversation | RecordProblem"]
 
 
 def kind(head: bytes, name: str) -> str | None:
-    """``parquet`` or ``arrow`` for the first bytes (and name) of such a file, else None."""
+    """``parquet``, ``arrow-file`` or ``arrow-stream`` for the first bytes (and name) of such a file, else None."""
     if head[:4] == PARQUET:
         return "parquet"
-    if head[:6] == ARROW_FILE or (head[:4] == ARROW_STREAM and name.lower().endswith(".arrow")):
-        return "arrow"
+    if head[:6] == ARROW_FILE:
+        return "arrow-file"
+    if head[:4] == ARROW_STREAM and name.lower().endswith(".arrow"):
+        return "arrow-stream"
     return None
 
 
-def read(path: str, decode: Decode, role_map: Mapping[str, str],
+def read(path: str, what: str, decode: Decode, role_map: Mapping[str, str],
          progress: Callable[[int], None] | None = None) -> Iterator[Conversation | RecordProblem]:
-    """Every row of the file as a conversation or the problem that stops it being one."""
+    """Every row of the file (of :func:`kind` ``what``) as a conversation or the problem that stops it being one."""
     try:
         import pyarrow
     except ImportError:
         raise MissingDependency("pyarrow", extra="export", purpose="Reading Parquet and Arrow files") from None
-    with open(path, "rb") as handle:
-        what = kind(handle.read(8), path)
+    labels = dict(role_map)
     index = 0
     try:
         size = os.path.getsize(path)
         for batch, done in _batches(path, what):
             for row in batch.to_pylist():
-                yield decode(_plain(row), RecordContext(path, index, None, dict(role_map)))
+                yield decode(_plain(row), RecordContext(path, index, None, labels))
                 index += 1
             if progress is not None:
                 progress(int(size * done))
     except (pyarrow.ArrowException, OSError) as exc:
-        detail = f"not a readable {what} file ({exc}); rows after this point are not read"
+        detail = f"not a readable {what.split('-')[0]} file ({exc}); rows after this point are not read"
         yield RecordProblem(ProblemKind.UNPARSEABLE, detail, path, index, None)
 
 
-def _batches(path: str, what: str | None) -> Iterator[tuple[Any, float]]:
+def _batches(path: str, what: str) -> Iterator[tuple[Any, float]]:
     """Record batches of the file, each with the share of the file read once it is done."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -69,17 +70,15 @@ def _batches(path: str, what: str | None) -> Iterator[tuple[Any, float]]:
             seen += batch.num_rows
             yield batch, seen / rows
         return
-    source = pa.memory_map(path)
-    size = max(source.size(), 1)
-    if what == "arrow" and source.read(6) == ARROW_FILE:
-        source.seek(0)
-        reader = pa.ipc.open_file(source)
-        for k in range(reader.num_record_batches):
-            yield reader.get_batch(k), (k + 1) / max(reader.num_record_batches, 1)
-        return
-    source.seek(0)
-    for batch in pa.ipc.open_stream(source):
-        yield batch, source.tell() / size
+    with pa.memory_map(path) as source:
+        if what == "arrow-file":
+            reader = pa.ipc.open_file(source)
+            for k in range(reader.num_record_batches):
+                yield reader.get_batch(k), (k + 1) / max(reader.num_record_batches, 1)
+            return
+        size = max(source.size(), 1)
+        for batch in pa.ipc.open_stream(source):
+            yield batch, source.tell() / size
 
 
 def _plain(value: Any) -> Any:

@@ -97,8 +97,9 @@ def read_file(
     with handle:
         magic = handle.read(8)
         handle.seek(0)
-        if columnar.kind(magic, name) is not None:
-            yield from columnar.read(name, decode_record, labels, progress)
+        columns = columnar.kind(magic, name)
+        if columns is not None:
+            yield from columnar.read(name, columns, decode_record, labels, progress)
             return
         stream: BinaryIO = gzip.GzipFile(fileobj=handle) if magic[:2] == b"\x1f\x8b" else handle
         try:
